@@ -1,0 +1,1 @@
+"""MCP wiring, configuration, transports and the database connection of pgarchitect."""

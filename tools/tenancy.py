@@ -1,0 +1,83 @@
+"""Which column isolates tenants, and which table is the tenant root: shared by every check."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from tools.catalog import SchemaSnapshot, Table
+
+# In order of preference when several appear: the most specific tenancy words first.
+TENANT_COLUMNS = (
+    "tenant_id",
+    "org_id",
+    "organization_id",
+    "organisation_id",
+    "account_id",
+    "workspace_id",
+    "team_id",
+    "company_id",
+    "customer_id",
+    "project_owner_id",
+    "owner_id",
+    "user_id",
+)
+TENANT_ROOT_NAMES = (
+    "tenants",
+    "tenant",
+    "organizations",
+    "organization",
+    "orgs",
+    "org",
+    "accounts",
+    "account",
+    "workspaces",
+    "workspace",
+    "teams",
+    "team",
+    "companies",
+    "company",
+    "customers",
+    "customer",
+    "users",
+    "user",
+)
+
+
+def detect_tenant_column(snapshot: SchemaSnapshot, given: str | None = None) -> str | None:
+    """The tenant column: the one given, else the known name most tables carry (None if none)."""
+    if given:
+        return given
+    counts = Counter(
+        column.name
+        for table in snapshot.tables
+        for column in table.columns
+        if column.name in TENANT_COLUMNS
+    )
+    if not counts:
+        return None
+    best = max(counts.values())
+    # Ties go to the most specific word (the order of TENANT_COLUMNS).
+    return next(name for name in TENANT_COLUMNS if counts.get(name) == best)
+
+
+def tenant_root(snapshot: SchemaSnapshot, tenant_column: str) -> str | None:
+    """The table most tenant-column FKs point at (e.g. organizations), else a well-known name."""
+    targets = Counter(
+        fk.ref_table
+        for table in snapshot.tables
+        for fk in table.foreign_keys
+        if fk.columns == [tenant_column] and fk.ref_schema == snapshot.schema_name
+    )
+    if targets:
+        return targets.most_common(1)[0][0]
+    stem = tenant_column.removesuffix("_id")
+    names = {t.name for t in snapshot.tables}
+    for candidate in (stem + "s", stem, *TENANT_ROOT_NAMES):
+        if candidate in names:
+            return candidate
+    return None
+
+
+def is_tenant_owned(table: Table, tenant_column: str | None) -> bool:
+    """Whether the table carries the tenant column."""
+    return tenant_column is not None and table.column(tenant_column) is not None
