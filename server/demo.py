@@ -1,0 +1,54 @@
+"""`pgarchitect demo`: load the sample multi-tenant schema and print a review using every tool."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from importlib import resources as package_files
+from pathlib import Path
+
+import psycopg
+from psycopg import sql
+
+from server.db import read_only_transaction
+from tools import reflect
+
+SAMPLE_SCHEMA = "taskly"
+
+
+def sample_file(name: str) -> str:
+    """A file of the shipped sample (schema.sql, schema.md)."""
+    return package_files.files("resources").joinpath("sample", name).read_text(encoding="utf-8")
+
+
+def load_sample(url: str, schema: str = SAMPLE_SCHEMA) -> None:
+    """(Re)create the sample schema; the only write pgarchitect does, and only for the demo."""
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute(sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(sql.Identifier(schema)))
+        conn.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(schema)))
+        conn.execute(sql.SQL("SET search_path TO {}").format(sql.Identifier(schema)))
+        conn.execute(sample_file("schema.sql").encode())  # trusted, shipped DDL
+
+
+def sections(spec_path: Path) -> list[tuple[str, Callable[[psycopg.Connection, str], str]]]:
+    """The review's sections, in reading order: title and a function of (conn, schema)."""
+
+    def schema_section(conn: psycopg.Connection, schema: str) -> str:
+        return reflect.render_reflect(reflect.reflect_database(conn, schema, detail="summary"))
+
+    return [("Live schema (reflect_database)", schema_section)]
+
+
+def run_demo(url: str, schema: str, spec_path: Path, out=sys.stdout) -> int:
+    """Print every section; a failing section is reported and the others still run."""
+    status = 0
+    with psycopg.connect(url, prepare_threshold=None) as conn:
+        for title, section in sections(spec_path):
+            print(f"\n=== {title} ===", file=out)
+            try:
+                with read_only_transaction(conn) as tx:
+                    print(section(tx, schema), file=out)
+            except Exception as err:  # one broken section must not hide the rest
+                print(f"(section failed: {type(err).__name__}: {err})", file=out)
+                status = 1
+    return status
