@@ -22,7 +22,7 @@ from pydantic import BaseModel
 
 from server.config import Settings
 from server.db import Database, embedded_data_dir, mask_text, start_embedded
-from tools import reflect
+from tools import isolation, reflect
 from tools.errors import PgArchitectError
 
 log = logging.getLogger("pgarchitect")
@@ -164,6 +164,38 @@ def register_tools(server: MCPServer) -> None:
         reflect_database,
         title="Reflect the live database schema",
         description=describe(reflect.reflect_database),
+        annotations=READ_ONLY,
+    )
+
+    async def validate_isolation(
+        ctx: Context,
+        schema: str = "public",
+        tenant_column: str | None = None,
+        shared_tables: list[str] | None = None,
+        app_role: str | None = None,
+        tenant_setting: str | None = None,
+        probe: bool = False,
+        suppress: list[str] | None = None,
+    ) -> Annotated[CallToolResult, isolation.IsolationReport]:
+        return respond(
+            await run_in_db(
+                ctx,
+                "validate_isolation",
+                isolation.validate_isolation,
+                schema,
+                tenant_column,
+                shared_tables,
+                app_role,
+                tenant_setting,
+                probe,
+                suppress,
+            )
+        )
+
+    server.add_tool(
+        validate_isolation,
+        title="Prove multi-tenant isolation (RLS, tenant columns, policies)",
+        description=describe(isolation.validate_isolation),
         annotations=READ_ONLY,
     )
 

@@ -11,9 +11,11 @@ import psycopg
 from psycopg import sql
 
 from server.db import read_only_transaction
-from tools import reflect
+from tools import isolation, reflect
 
 SAMPLE_SCHEMA = "taskly"
+SAMPLE_ROLE = "taskly_app"  # the role the sample application connects as (NOLOGIN)
+SAMPLE_SETTING = "app.org_id"
 
 
 def sample_file(name: str) -> str:
@@ -28,6 +30,16 @@ def load_sample(url: str, schema: str = SAMPLE_SCHEMA) -> None:
         conn.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(schema)))
         conn.execute(sql.SQL("SET search_path TO {}").format(sql.Identifier(schema)))
         conn.execute(sample_file("schema.sql").encode())  # trusted, shipped DDL
+        role = sql.Identifier(SAMPLE_ROLE)
+        exists = conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (SAMPLE_ROLE,))
+        if exists.fetchone() is None:
+            conn.execute(sql.SQL("CREATE ROLE {} NOLOGIN").format(role))
+        conn.execute(sql.SQL("GRANT USAGE ON SCHEMA {} TO {}").format(sql.Identifier(schema), role))
+        conn.execute(
+            sql.SQL("GRANT SELECT ON ALL TABLES IN SCHEMA {} TO {}").format(
+                sql.Identifier(schema), role
+            )
+        )
 
 
 def sections(spec_path: Path) -> list[tuple[str, Callable[[psycopg.Connection, str], str]]]:
@@ -36,7 +48,25 @@ def sections(spec_path: Path) -> list[tuple[str, Callable[[psycopg.Connection, s
     def schema_section(conn: psycopg.Connection, schema: str) -> str:
         return reflect.render_reflect(reflect.reflect_database(conn, schema, detail="summary"))
 
-    return [("Live schema (reflect_database)", schema_section)]
+    def isolation_section(conn: psycopg.Connection, schema: str) -> str:
+        probe = schema == SAMPLE_SCHEMA and _role_exists(conn, SAMPLE_ROLE)
+        report = isolation.validate_isolation(
+            conn,
+            schema,
+            app_role=SAMPLE_ROLE if probe else None,
+            tenant_setting=SAMPLE_SETTING if probe else None,
+            probe=probe,
+        )
+        return isolation.render_isolation(report)
+
+    return [
+        ("Live schema (reflect_database)", schema_section),
+        ("Tenant isolation (validate_isolation)", isolation_section),
+    ]
+
+
+def _role_exists(conn: psycopg.Connection, role: str) -> bool:
+    return conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (role,)).fetchone() is not None
 
 
 def run_demo(url: str, schema: str, spec_path: Path, out=sys.stdout) -> int:

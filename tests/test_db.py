@@ -59,9 +59,12 @@ def test_read_only_transaction_rolls_back_and_leaves_no_session_state(pg_url):
 
 
 def test_statement_timeout_cancels_long_queries(pg_url):
-    with psycopg.connect(pg_url) as conn:
-        with pytest.raises(psycopg.errors.QueryCanceled), read_only_transaction(conn, 0.2) as tx:
-            tx.execute("SELECT pg_sleep(%s)", (5,))
+    with (
+        psycopg.connect(pg_url) as conn,
+        pytest.raises(psycopg.errors.QueryCanceled),
+        read_only_transaction(conn, 0.2) as tx,
+    ):
+        tx.execute("SELECT pg_sleep(%s)", (5,))
 
 
 def test_unreachable_database_gives_a_masked_connection_error():

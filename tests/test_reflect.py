@@ -127,7 +127,7 @@ def test_reflect_filters_tables_by_glob_and_lists_what_exists(ddl, ro, schema):
     ddl(RICH)
     result = reflect_database(ro, schema, tables=["ta*"])
     assert [t.name for t in result.tables] == ["task"]
-    with pytest.raises(NotFound, match="unknown table 'nope'.*note, org, task"):
+    with pytest.raises(NotFound, match=r"unknown table 'nope'.*note, org, task"):
         reflect_database(ro, schema, tables=["nope"])
 
 

@@ -97,4 +97,6 @@ FROM projects p, generate_series(1, 200) g;
 INSERT INTO comments (task_id, author_id, body)
 SELECT t.id, (SELECT u.id FROM users u WHERE u.org_id = t.org_id LIMIT 1), 'Looks good'
 FROM tasks t WHERE t.id % 4 = 0;
+INSERT INTO tags (org_id, name)
+SELECT o.id, o.slug || '-' || label FROM organizations o, unnest(ARRAY['bug', 'idea']) label;
 ANALYZE;

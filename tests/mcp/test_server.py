@@ -6,14 +6,14 @@ import pytest
 
 from tests.conftest import run_ddl
 
-EXPECTED_TOOLS = {"reflect_database"}
+EXPECTED_TOOLS = {"reflect_database", "validate_isolation"}
 
 
 @pytest.mark.parametrize("mode", ["legacy", "auto"])
 async def test_lists_read_only_tools_with_output_schemas(connect, mode):
     async with connect(mode) as client:
         tools = {tool.name: tool for tool in (await client.list_tools()).tools}
-    assert EXPECTED_TOOLS <= set(tools)
+    assert set(tools) >= EXPECTED_TOOLS
     for tool in tools.values():
         assert tool.annotations.read_only_hint is True
         assert tool.annotations.destructive_hint is False
