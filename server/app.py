@@ -22,7 +22,7 @@ from pydantic import BaseModel
 
 from server.config import Settings
 from server.db import Database, embedded_data_dir, mask_text, start_embedded
-from tools import isolation, reflect
+from tools import explain, isolation, reflect
 from tools.errors import PgArchitectError
 
 log = logging.getLogger("pgarchitect")
@@ -200,6 +200,22 @@ def register_tools(server: MCPServer) -> None:
     )
 
 
+def register_query_tools(server: MCPServer) -> None:
+    """Register the tools that take a query from the assistant (checked before anything runs)."""
+
+    async def explain_query(
+        ctx: Context, sql: str, analyze: bool = False
+    ) -> Annotated[CallToolResult, explain.ExplainResult]:
+        return respond(await run_in_db(ctx, "explain_query", explain.explain_query, sql, analyze))
+
+    server.add_tool(
+        explain_query,
+        title="Explain one query's plan",
+        description=describe(explain.explain_query),
+        annotations=READ_ONLY,
+    )
+
+
 def build_server(settings: Settings) -> MCPServer:
     """The MCP server with its lifespan (settings, lazily opened pool), tools and resources."""
     from resources import register_resources
@@ -222,5 +238,6 @@ def build_server(settings: Settings) -> MCPServer:
         log_level="WARNING",
     )
     register_tools(server)
+    register_query_tools(server)
     register_resources(server, settings)
     return server

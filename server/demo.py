@@ -11,7 +11,7 @@ import psycopg
 from psycopg import sql
 
 from server.db import read_only_transaction
-from tools import isolation, reflect
+from tools import explain, isolation, reflect
 
 SAMPLE_SCHEMA = "taskly"
 SAMPLE_ROLE = "taskly_app"  # the role the sample application connects as (NOLOGIN)
@@ -59,9 +59,19 @@ def sections(spec_path: Path) -> list[tuple[str, Callable[[psycopg.Connection, s
         )
         return isolation.render_isolation(report)
 
+    def explain_section(conn: psycopg.Connection, schema: str) -> str:
+        if schema != SAMPLE_SCHEMA:
+            return "(the explain example runs on the sample schema only)"
+        query = (
+            "SELECT t.id, t.title FROM taskly.tasks t "
+            "WHERE t.org_id = $1 AND t.status = 'todo' ORDER BY t.created_at DESC LIMIT 20"
+        )
+        return explain.render_explain(explain.explain_query(conn, query))
+
     return [
         ("Live schema (reflect_database)", schema_section),
         ("Tenant isolation (validate_isolation)", isolation_section),
+        ("One query's plan (explain_query)", explain_section),
     ]
 
 

@@ -6,7 +6,7 @@ import pytest
 
 from tests.conftest import run_ddl
 
-EXPECTED_TOOLS = {"reflect_database", "validate_isolation"}
+EXPECTED_TOOLS = {"reflect_database", "validate_isolation", "explain_query"}
 
 
 @pytest.mark.parametrize("mode", ["legacy", "auto"])
@@ -77,3 +77,15 @@ async def test_unreachable_database_is_a_masked_error_and_the_server_keeps_servi
             assert result.is_error and "hunter2" not in text
             assert "app:***@127.0.0.1:1" in text and "DATABASE_URL" in text
         assert (await client.list_tools()).tools
+
+
+async def test_explain_query_refuses_a_write_smuggled_in(connect, admin, schema):
+    run_ddl(admin, schema, "CREATE TABLE victim (id int)")
+    async with connect() as client:
+        result = await client.call_tool(
+            "explain_query", {"sql": f'SELECT 1; DROP TABLE "{schema}".victim'}
+        )
+        assert result.is_error and "Traceback" not in result.content[0].text
+        ok = await client.call_tool("explain_query", {"sql": f'SELECT * FROM "{schema}".victim'})
+    assert not ok.is_error and ok.structured_content["total_cost"] >= 0
+    assert admin.execute(f'SELECT count(*) FROM "{schema}".victim').fetchone() == (0,)
