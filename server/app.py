@@ -22,7 +22,7 @@ from pydantic import BaseModel
 
 from server.config import Settings
 from server.db import Database, embedded_data_dir, mask_text, start_embedded
-from tools import explain, isolation, reflect
+from tools import explain, indexes, isolation, reflect
 from tools.errors import PgArchitectError
 
 log = logging.getLogger("pgarchitect")
@@ -208,6 +208,33 @@ def register_query_tools(server: MCPServer) -> None:
     ) -> Annotated[CallToolResult, explain.ExplainResult]:
         return respond(await run_in_db(ctx, "explain_query", explain.explain_query, sql, analyze))
 
+    async def suggest_indexes(
+        ctx: Context,
+        schema: str = "public",
+        queries: list[str] | None = None,
+        use_pg_stat_statements: bool = False,
+        tenant_column: str | None = None,
+        max_indexes: int = 10,
+    ) -> Annotated[CallToolResult, indexes.IndexAdvice]:
+        return respond(
+            await run_in_db(
+                ctx,
+                "suggest_indexes",
+                indexes.suggest_indexes,
+                schema,
+                queries,
+                use_pg_stat_statements,
+                tenant_column,
+                max_indexes,
+            )
+        )
+
+    server.add_tool(
+        suggest_indexes,
+        title="Suggest indexes, proven with the planner",
+        description=describe(indexes.suggest_indexes),
+        annotations=READ_ONLY,
+    )
     server.add_tool(
         explain_query,
         title="Explain one query's plan",

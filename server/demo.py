@@ -11,11 +11,18 @@ import psycopg
 from psycopg import sql
 
 from server.db import read_only_transaction
-from tools import explain, isolation, reflect
+from tools import explain, indexes, isolation, reflect
 
 SAMPLE_SCHEMA = "taskly"
 SAMPLE_ROLE = "taskly_app"  # the role the sample application connects as (NOLOGIN)
 SAMPLE_SETTING = "app.org_id"
+SAMPLE_WORKLOAD = [
+    "SELECT id, title FROM tasks WHERE org_id = $1 AND project_id = $2 ORDER BY created_at DESC",
+    "SELECT id, title FROM tasks WHERE org_id = $1 AND status = 'todo' ORDER BY created_at DESC",
+    "SELECT c.body, u.display_name FROM comments c JOIN users u ON u.id = c.author_id"
+    " WHERE c.task_id = $1 ORDER BY c.created_at",
+    "SELECT count(*) FROM tasks WHERE assignee_id = $1 AND status <> 'done'",
+]
 
 
 def sample_file(name: str) -> str:
@@ -68,9 +75,14 @@ def sections(spec_path: Path) -> list[tuple[str, Callable[[psycopg.Connection, s
         )
         return explain.render_explain(explain.explain_query(conn, query))
 
+    def index_section(conn: psycopg.Connection, schema: str) -> str:
+        workload = SAMPLE_WORKLOAD if schema == SAMPLE_SCHEMA else None
+        return indexes.render_indexes(indexes.suggest_indexes(conn, schema, queries=workload))
+
     return [
         ("Live schema (reflect_database)", schema_section),
         ("Tenant isolation (validate_isolation)", isolation_section),
+        ("Index advice (suggest_indexes)", index_section),
         ("One query's plan (explain_query)", explain_section),
     ]
 

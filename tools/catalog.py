@@ -415,7 +415,10 @@ FROM pg_roles r WHERE r.rolname = current_user
 """
 
 
-def _rows(conn: psycopg.Connection, query: str, params: dict[str, Any]) -> list[dict[str, Any]]:
+def fetch_rows(
+    conn: psycopg.Connection, query: str, params: dict[str, Any]
+) -> list[dict[str, Any]]:
+    """Rows of a constant catalog query as dicts."""
     with conn.cursor(row_factory=dict_row) as cur:
         cur.execute(query, params)  # type: ignore[arg-type]  # constant catalog query
         return cur.fetchall()
@@ -423,7 +426,7 @@ def _rows(conn: psycopg.Connection, query: str, params: dict[str, Any]) -> list[
 
 def list_schemas(conn: psycopg.Connection) -> list[str]:
     """User schemas of the database (pg_* and information_schema left out)."""
-    return [r["nspname"] for r in _rows(conn, SCHEMAS, {})]
+    return [r["nspname"] for r in fetch_rows(conn, SCHEMAS, {})]
 
 
 def select_names(names: Iterable[str], patterns: list[str] | None) -> set[str]:
@@ -579,7 +582,7 @@ def fetch_snapshot(
     `after`/`limit` page through the tables in name order (views come with the first page).
     Costs the same fixed number of queries whatever the number of tables.
     """
-    relations = _rows(conn, RELATIONS, {"schema": schema})
+    relations = fetch_rows(conn, RELATIONS, {"schema": schema})
     if not relations and schema not in list_schemas(conn):
         raise NotFound("schema", schema, list_schemas(conn), "pass schema=<one of these>")
     base = [r for r in relations if r["relkind"] in RELKINDS]
@@ -604,13 +607,13 @@ def fetch_snapshot(
         base = base[:limit]
     oids = [r["oid"] for r in base + views]
     params = {"schema": schema, "oids": oids}
-    column_rows = _group(_rows(conn, COLUMNS, params))
-    constraint_rows = _group(_rows(conn, CONSTRAINTS, params))
-    index_rows = _group(_rows(conn, INDEXES, params))
-    policy_rows = _group(_rows(conn, POLICIES, params))
+    column_rows = _group(fetch_rows(conn, COLUMNS, params))
+    constraint_rows = _group(fetch_rows(conn, CONSTRAINTS, params))
+    index_rows = _group(fetch_rows(conn, INDEXES, params))
+    policy_rows = _group(fetch_rows(conn, POLICIES, params))
     view_oids = {"oids": [v["oid"] for v in views]}
-    view_sql = {r["oid"]: r["definition"] for r in _rows(conn, VIEW_DEFINITIONS, view_oids)}
-    role_row = _rows(conn, ROLE, params)[0]
+    view_sql = {r["oid"]: r["definition"] for r in fetch_rows(conn, VIEW_DEFINITIONS, view_oids)}
+    role_row = fetch_rows(conn, ROLE, params)[0]
 
     table_records = []
     for rel in base:
@@ -657,7 +660,7 @@ def fetch_snapshot(
         tables=table_records,
         enums=[
             EnumType(schema=schema, name=r["typname"], values=r["labels"])
-            for r in _rows(conn, ENUMS, params)
+            for r in fetch_rows(conn, ENUMS, params)
         ],
         views=[
             View(
@@ -686,11 +689,11 @@ def fetch_snapshot(
                 owner=r["owner"],
                 source=r["source"],
             )
-            for r in _rows(conn, FUNCTIONS, params)
+            for r in fetch_rows(conn, FUNCTIONS, params)
         ],
         extensions=[
             Extension(name=r["extname"], version=r["extversion"], schema=r["nspname"])
-            for r in _rows(conn, EXTENSIONS, {})
+            for r in fetch_rows(conn, EXTENSIONS, {})
         ],
         matched_tables=matched,
         more_tables=more,

@@ -6,7 +6,12 @@ import pytest
 
 from tests.conftest import run_ddl
 
-EXPECTED_TOOLS = {"reflect_database", "validate_isolation", "explain_query"}
+EXPECTED_TOOLS = {
+    "reflect_database",
+    "validate_isolation",
+    "explain_query",
+    "suggest_indexes",
+}
 
 
 @pytest.mark.parametrize("mode", ["legacy", "auto"])
