@@ -14,7 +14,9 @@ from tools.errors import ConfigError
 class Settings(BaseSettings):
     """What the server needs to know; nothing here is ever printed unmasked."""
 
-    model_config = SettingsConfigDict(env_file=".env", extra="ignore", populate_by_name=True)
+    model_config = SettingsConfigDict(
+        env_file=".env", extra="ignore", populate_by_name=True, env_ignore_empty=True
+    )
 
     database_url: str | None = Field(
         None,
