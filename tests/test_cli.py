@@ -1,0 +1,91 @@
+"""The pgarchitect command: help, configuration errors, the demo, and the README's coverage."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from server.cli import build_parser
+
+ROOT = Path(__file__).resolve().parents[1]
+EXECUTABLE = Path(sys.executable).parent / "pgarchitect"
+
+
+def run_cli(*args: str, env: dict[str, str] | None = None, timeout: float = 180):
+    base = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    return subprocess.run(
+        [str(EXECUTABLE), *args],
+        env={**base, **(env or {})},
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        cwd=ROOT / "tests",
+    )
+
+
+def test_every_subcommand_help_has_an_example():
+    parser = build_parser()
+    commands = parser._subparsers._group_actions[0].choices  # argparse keeps them here
+    for name, sub in commands.items():
+        assert "example" in sub.format_help(), name
+
+
+def test_invalid_database_url_exits_2_with_a_clear_masked_message():
+    result = run_cli("demo", env={"DATABASE_URL": "mysql://root:hunter2@db/app"})
+    assert result.returncode == 2
+    assert "postgresql://" in result.stderr and "hunter2" not in result.stderr + result.stdout
+    assert "Traceback" not in result.stderr
+
+
+def test_unreachable_database_exits_2_with_the_masked_url():
+    result = run_cli(
+        "demo",
+        env={
+            "DATABASE_URL": "postgresql://app:hunter2@127.0.0.1:1/db",
+            "PGARCHITECT_CONNECT_TIMEOUT": "1",
+        },
+    )
+    assert result.returncode == 2 and "hunter2" not in result.stderr + result.stdout
+    assert "Traceback" not in result.stderr
+
+
+@pytest.mark.slow
+def test_demo_loads_the_sample_and_reviews_it_with_every_tool(database):
+    result = run_cli("demo", "--load-sample", env={"DATABASE_URL": database})
+    assert result.returncode == 0, result.stderr[-2000:]
+    out = result.stdout
+    for title in ("reflect_database", "validate_isolation", "suggest_indexes", "explain_query"):
+        assert f"({title})" in out, title
+    assert "section failed" not in out
+    assert "LEAK PROVEN" in out and "tags" in out
+
+
+@pytest.mark.slow
+def test_demo_without_database_url_runs_on_the_embedded_server(tmp_path):
+    result = run_cli(
+        "demo", env={"PGARCHITECT_EMBEDDED_DATA_DIR": str(tmp_path / "pgdata")}, timeout=300
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "PostgreSQL 18" in result.stdout and "embedded" in result.stderr
+
+
+def test_readme_names_every_command_tool_and_setting():
+    from server.config import Settings
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    for command in build_parser()._subparsers._group_actions[0].choices:
+        assert f"pgarchitect {command}" in readme, command
+    for field in Settings.model_fields.values():
+        assert field.validation_alias in readme, field.validation_alias
+    import asyncio
+
+    from server.app import build_server
+    from server.config import load_settings
+
+    tools = asyncio.run(build_server(load_settings()).list_tools())
+    for tool in tools:
+        assert f"`{tool.name}`" in readme, tool.name
