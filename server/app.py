@@ -11,7 +11,7 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from functools import partial
-from typing import Annotated, Any, Literal, TypeVar
+from typing import Annotated, Any, TypeVar, get_type_hints
 
 import anyio
 import psycopg
@@ -136,111 +136,46 @@ def describe(fn: Callable[..., Any]) -> str:
     return inspect.cleandoc(fn.__doc__ or "")
 
 
+def add_db_tool(server: MCPServer, fn: Callable[..., BaseModel], title: str) -> None:
+    """Register a tools/ function as an MCP tool: same parameters (less the connection), its
+    docstring as description, its result model as outputSchema, run in a READ ONLY transaction.
+    """
+    hints = get_type_hints(fn, include_extras=True)
+    signature = inspect.signature(fn)
+    parameters = [
+        p.replace(annotation=hints[name])
+        for name, p in signature.parameters.items()
+        if name != "conn" and p.kind is p.POSITIONAL_OR_KEYWORD
+    ]
+    returns = Annotated[CallToolResult, hints["return"]]
+    name = fn.__name__
+
+    async def tool(ctx: Context, **arguments: Any) -> CallToolResult:
+        return respond(await run_in_db(ctx, name, fn, **arguments))
+
+    context = inspect.Parameter("ctx", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=Context)
+    tool.__signature__ = signature.replace(  # type: ignore[attr-defined]
+        parameters=[context, *parameters], return_annotation=returns
+    )
+    tool.__annotations__ = {
+        "ctx": Context,
+        **{p.name: p.annotation for p in parameters},
+        "return": returns,
+    }
+    tool.__name__ = tool.__qualname__ = name
+    server.add_tool(tool, title=title, description=describe(fn), annotations=READ_ONLY)
+
+
 def register_tools(server: MCPServer) -> None:
-    """Register every tool; each wrapper only adapts arguments and calls into tools/."""
-
-    async def reflect_database(
-        ctx: Context,
-        schema: str = "public",
-        tables: list[str] | None = None,
-        detail: Literal["auto", "full", "summary"] = "auto",
-        limit: int | None = None,
-        cursor: str | None = None,
-    ) -> Annotated[CallToolResult, reflect.ReflectResult]:
-        return respond(
-            await run_in_db(
-                ctx,
-                "reflect_database",
-                reflect.reflect_database,
-                schema,
-                tables,
-                detail,
-                limit,
-                cursor,
-            )
-        )
-
-    server.add_tool(
-        reflect_database,
-        title="Reflect the live database schema",
-        description=describe(reflect.reflect_database),
-        annotations=READ_ONLY,
+    """Register every tool; tools/ functions keep the logic, this only adapts them."""
+    add_db_tool(server, reflect.reflect_database, "Reflect the live database schema")
+    add_db_tool(
+        server,
+        isolation.validate_isolation,
+        "Prove multi-tenant isolation (RLS, tenant columns, policies)",
     )
-
-    async def validate_isolation(
-        ctx: Context,
-        schema: str = "public",
-        tenant_column: str | None = None,
-        shared_tables: list[str] | None = None,
-        app_role: str | None = None,
-        tenant_setting: str | None = None,
-        probe: bool = False,
-        suppress: list[str] | None = None,
-    ) -> Annotated[CallToolResult, isolation.IsolationReport]:
-        return respond(
-            await run_in_db(
-                ctx,
-                "validate_isolation",
-                isolation.validate_isolation,
-                schema,
-                tenant_column,
-                shared_tables,
-                app_role,
-                tenant_setting,
-                probe,
-                suppress,
-            )
-        )
-
-    server.add_tool(
-        validate_isolation,
-        title="Prove multi-tenant isolation (RLS, tenant columns, policies)",
-        description=describe(isolation.validate_isolation),
-        annotations=READ_ONLY,
-    )
-
-
-def register_query_tools(server: MCPServer) -> None:
-    """Register the tools that take a query from the assistant (checked before anything runs)."""
-
-    async def explain_query(
-        ctx: Context, sql: str, analyze: bool = False
-    ) -> Annotated[CallToolResult, explain.ExplainResult]:
-        return respond(await run_in_db(ctx, "explain_query", explain.explain_query, sql, analyze))
-
-    async def suggest_indexes(
-        ctx: Context,
-        schema: str = "public",
-        queries: list[str] | None = None,
-        use_pg_stat_statements: bool = False,
-        tenant_column: str | None = None,
-        max_indexes: int = 10,
-    ) -> Annotated[CallToolResult, indexes.IndexAdvice]:
-        return respond(
-            await run_in_db(
-                ctx,
-                "suggest_indexes",
-                indexes.suggest_indexes,
-                schema,
-                queries,
-                use_pg_stat_statements,
-                tenant_column,
-                max_indexes,
-            )
-        )
-
-    server.add_tool(
-        suggest_indexes,
-        title="Suggest indexes, proven with the planner",
-        description=describe(indexes.suggest_indexes),
-        annotations=READ_ONLY,
-    )
-    server.add_tool(
-        explain_query,
-        title="Explain one query's plan",
-        description=describe(explain.explain_query),
-        annotations=READ_ONLY,
-    )
+    add_db_tool(server, indexes.suggest_indexes, "Suggest indexes, proven with the planner")
+    add_db_tool(server, explain.explain_query, "Explain one query's plan")
 
 
 def build_server(settings: Settings) -> MCPServer:
@@ -265,6 +200,5 @@ def build_server(settings: Settings) -> MCPServer:
         log_level="WARNING",
     )
     register_tools(server)
-    register_query_tools(server)
     register_resources(server, settings)
     return server
