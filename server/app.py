@@ -11,7 +11,7 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from functools import partial
-from typing import Annotated, Any, TypeVar, get_type_hints
+from typing import Annotated, Any, Literal, TypeVar, get_type_hints
 
 import anyio
 import psycopg
@@ -22,7 +22,7 @@ from pydantic import BaseModel
 
 from server.config import Settings
 from server.db import Database, embedded_data_dir, mask_text, start_embedded
-from tools import explain, indexes, isolation, reflect
+from tools import codegen, drift, explain, indexes, isolation, reflect, spec
 from tools.errors import PgArchitectError
 
 log = logging.getLogger("pgarchitect")
@@ -178,6 +178,103 @@ def register_tools(server: MCPServer) -> None:
     add_db_tool(server, explain.explain_query, "Explain one query's plan")
 
 
+def _settings(ctx: Context) -> Settings:
+    return ctx.request_context.lifespan_context.settings
+
+
+def _read_spec(ctx: Context, path: str | None) -> Callable[[], spec.SchemaSpec]:
+    settings = _settings(ctx)
+    return partial(
+        spec.read_schema_spec,
+        path,
+        project_root=settings.project_root,
+        default_path=settings.resolved_spec_path,
+    )
+
+
+def register_spec_tools(server: MCPServer) -> None:
+    """The tools that read the project's spec file (under the project root only)."""
+
+    async def read_schema_spec(
+        ctx: Context, path: str | None = None, include_text: bool = False
+    ) -> Annotated[CallToolResult, spec.SchemaSpec]:
+        reader = _read_spec(ctx, path)
+        return respond(
+            await run_plain(ctx, "read_schema_spec", partial(reader, include_text=include_text))
+        )
+
+    async def compare_spec_to_database(
+        ctx: Context, path: str | None = None, schema: str = "public"
+    ) -> Annotated[CallToolResult, drift.DriftReport]:
+        parsed = await run_plain(ctx, "compare_spec_to_database", _read_spec(ctx, path))
+        return respond(
+            await run_in_db(
+                ctx, "compare_spec_to_database", drift.compare_spec_to_database, parsed, schema
+            )
+        )
+
+    async def generate_model(
+        ctx: Context,
+        source: Literal["database", "spec"] = "database",
+        schema: str = "public",
+        tables: list[str] | None = None,
+        path: str | None = None,
+        include_crud_models: bool = False,
+        overwrite: bool = False,
+        spec_path: str | None = None,
+    ) -> Annotated[CallToolResult, codegen.GeneratedModels]:
+        name = "generate_model"
+        options = {
+            "schema": schema,
+            "tables": tables,
+            "path": path,
+            "include_crud_models": include_crud_models,
+            "overwrite": overwrite,
+            "project_root": _settings(ctx).project_root,
+        }
+        if source == "spec":
+            reader = _read_spec(ctx, spec_path)
+
+            def from_spec() -> codegen.GeneratedModels:
+                parsed = reader()
+                return codegen.generate_model(
+                    None,  # type: ignore[arg-type]  # source="spec" needs no connection
+                    "spec",
+                    spec_snapshot=spec.spec_to_snapshot(parsed, schema),
+                    tenant_column=parsed.tenant_column,
+                    **options,
+                )
+
+            return respond(await run_plain(ctx, name, from_spec))
+        return respond(await run_in_db(ctx, name, codegen.generate_model, "database", **options))
+
+    server.add_tool(
+        read_schema_spec,
+        title="Read the project's schema spec",
+        description=describe(spec.read_schema_spec),
+        annotations=READ_ONLY,
+    )
+    server.add_tool(
+        compare_spec_to_database,
+        title="Compare the spec with the live database (drift)",
+        description=describe(drift.compare_spec_to_database),
+        annotations=READ_ONLY,
+    )
+    server.add_tool(
+        generate_model,
+        title="Generate SQLModel classes that recreate the schema",
+        description=describe(codegen.generate_model)
+        + "\n\nspec_path: the spec file for source='spec' (default: the project's spec).",
+        # Reads the database only; writes a file under the project root when `path` is given.
+        annotations=ToolAnnotations(
+            read_only_hint=False,
+            destructive_hint=False,
+            idempotent_hint=True,
+            open_world_hint=False,
+        ),
+    )
+
+
 def build_server(settings: Settings) -> MCPServer:
     """The MCP server with its lifespan (settings, lazily opened pool), tools and resources."""
     from resources import register_resources
@@ -200,5 +297,6 @@ def build_server(settings: Settings) -> MCPServer:
         log_level="WARNING",
     )
     register_tools(server)
+    register_spec_tools(server)
     register_resources(server, settings)
     return server

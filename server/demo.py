@@ -11,7 +11,7 @@ import psycopg
 from psycopg import sql
 
 from server.db import read_only_transaction
-from tools import explain, indexes, isolation, reflect
+from tools import codegen, drift, explain, indexes, isolation, reflect, spec
 
 SAMPLE_SCHEMA = "taskly"
 SAMPLE_ROLE = "taskly_app"  # the role the sample application connects as (NOLOGIN)
@@ -79,11 +79,35 @@ def sections(spec_path: Path) -> list[tuple[str, Callable[[psycopg.Connection, s
         workload = SAMPLE_WORKLOAD if schema == SAMPLE_SCHEMA else None
         return indexes.render_indexes(indexes.suggest_indexes(conn, schema, queries=workload))
 
+    def spec_section(conn: psycopg.Connection, schema: str) -> str:
+        parsed = spec.read_schema_spec(
+            str(spec_path), project_root=spec_path.parent, default_path=spec_path
+        )
+        return spec.render_spec(parsed)
+
+    def drift_section(conn: psycopg.Connection, schema: str) -> str:
+        parsed = spec.read_schema_spec(
+            str(spec_path), project_root=spec_path.parent, default_path=spec_path
+        )
+        return drift.render_drift(drift.compare_spec_to_database(conn, parsed, schema))
+
+    def codegen_section(conn: psycopg.Connection, schema: str) -> str:
+        generated = codegen.generate_model(
+            conn,
+            schema=schema,
+            tables=["organizations", "projects", "tasks"] if schema == SAMPLE_SCHEMA else None,
+            project_root=Path.cwd(),
+        )
+        return codegen.render_codegen(generated, with_code=True)
+
     return [
+        ("The spec (read_schema_spec)", spec_section),
         ("Live schema (reflect_database)", schema_section),
+        ("Spec versus database (compare_spec_to_database)", drift_section),
         ("Tenant isolation (validate_isolation)", isolation_section),
         ("Index advice (suggest_indexes)", index_section),
         ("One query's plan (explain_query)", explain_section),
+        ("SQLModel code (generate_model)", codegen_section),
     ]
 
 

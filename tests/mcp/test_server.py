@@ -7,11 +7,16 @@ import pytest
 from tests.conftest import run_ddl
 
 EXPECTED_TOOLS = {
+    "read_schema_spec",
     "reflect_database",
+    "compare_spec_to_database",
     "validate_isolation",
-    "explain_query",
     "suggest_indexes",
+    "explain_query",
+    "generate_model",
 }
+# generate_model writes a file under the project root when asked to (path=...).
+WRITES_FILES = {"generate_model"}
 
 
 @pytest.mark.parametrize("mode", ["legacy", "auto"])
@@ -20,7 +25,7 @@ async def test_lists_read_only_tools_with_output_schemas(connect, mode):
         tools = {tool.name: tool for tool in (await client.list_tools()).tools}
     assert set(tools) >= EXPECTED_TOOLS
     for tool in tools.values():
-        assert tool.annotations.read_only_hint is True
+        assert tool.annotations.read_only_hint is (tool.name not in WRITES_FILES)
         assert tool.annotations.destructive_hint is False
         assert tool.output_schema and tool.output_schema["type"] == "object"
         assert len(tool.description) > 80
@@ -94,3 +99,23 @@ async def test_explain_query_refuses_a_write_smuggled_in(connect, admin, schema)
         ok = await client.call_tool("explain_query", {"sql": f'SELECT * FROM "{schema}".victim'})
     assert not ok.is_error and ok.structured_content["total_cost"] >= 0
     assert admin.execute(f'SELECT count(*) FROM "{schema}".victim').fetchone() == (0,)
+
+
+async def test_spec_tools_read_the_project_spec_and_refuse_paths_outside(connect, admin, schema):
+    run_ddl(admin, schema, "CREATE TABLE organizations (id uuid PRIMARY KEY)")
+    async with connect() as client:
+        spec = await client.call_tool("read_schema_spec", {})
+        assert not spec.is_error
+        names = {e["name"] for e in spec.structured_content["entities"]}
+        assert {"organizations", "tasks", "task_tags"} <= names
+        escape = await client.call_tool("read_schema_spec", {"path": "../../../etc/passwd"})
+        assert escape.is_error and "outside the project root" in escape.content[0].text
+        drift = await client.call_tool("compare_spec_to_database", {"schema": schema})
+        assert not drift.is_error
+        missing = {f["object"] for f in drift.structured_content["findings"]}
+        assert f"{schema}.tasks" in missing
+        code = await client.call_tool("generate_model", {"source": "spec"})
+        assert (
+            not code.is_error
+            and "class Task(SQLModel, table=True)" in (code.structured_content["code"])
+        )

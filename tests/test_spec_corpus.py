@@ -1,0 +1,208 @@
+"""The parser over our own corpus (tests/specs, with expected results) and the real one in shared/.
+
+Each `tests/specs/NN-name.md` has `NN-name.expected.json`: the structured result, summarised.
+Regenerate after a deliberate change with `UPDATE_SPEC_EXPECTED=1 pytest tests/test_spec_corpus.py`
+and review the diff: the expected files are the specification of the parser.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import SHARED
+from tools.spec import column_text, parse_spec, spec_to_snapshot
+from tools.spec_model import SchemaSpec
+
+SPECS = Path(__file__).parent / "specs"
+REAL = SHARED / "corpus" / "specs"
+
+
+def summarize(spec: SchemaSpec) -> dict[str, Any]:
+    """The parts of a parsed spec the corpus pins down."""
+    return {
+        "tables": {e.name: [column_text(c) for c in e.columns] for e in spec.entities},
+        "external": spec.external_tables,
+        "future": {e.name: [column_text(c) for c in e.columns] for e in spec.future},
+        "indexes": sorted(
+            f"{i.table}({', '.join(i.columns)})"
+            + (" unique" if i.unique else "")
+            + (f" where {i.where}" if i.where else "")
+            + (" future" if i.future else "")
+            for i in spec.indexes
+        ),
+        "constraints": sorted(
+            f"{c.table} {c.kind} ({', '.join(c.columns)})"
+            + (f" {c.expression}" if c.expression else "")
+            for c in spec.constraints
+            if c.kind != "rule"
+        ),
+        "enums": {e.name: e.values for e in spec.enums},
+        "relationships": sorted(
+            f"{r.from_table} {r.kind} {r.to_table}" for r in spec.relationships
+        ),
+        "policies": [f"{p.table}.{p.name}" for p in spec.policies],
+        "tenant_column": spec.tenant_column,
+        "shared_tables": spec.shared_tables,
+        "dialects": spec.dialects,
+        "warnings": [f"{w.line}: {w.message}" for w in spec.warnings],
+    }
+
+
+def _read(path: Path) -> str:
+    return path.read_bytes().decode("utf-8")
+
+
+CORPUS = sorted(SPECS.glob("*.md"))
+
+
+def test_own_corpus_has_a_dozen_varied_specs() -> None:
+    assert len(CORPUS) >= 12
+    assert all(p.with_suffix(".expected.json").exists() for p in CORPUS)
+
+
+@pytest.mark.parametrize("path", CORPUS, ids=[p.stem for p in CORPUS])
+def test_spec_corpus_gives_expected_result(path: Path) -> None:
+    spec = parse_spec(_read(path), path.name)
+    got = summarize(spec)
+    expected_path = path.with_suffix(".expected.json")
+    if os.environ.get("UPDATE_SPEC_EXPECTED"):
+        expected_path.write_text(
+            json.dumps(got, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+        )
+    assert got == json.loads(expected_path.read_text(encoding="utf-8"))
+    assert not [w for w in spec.warnings if w.message.startswith("line not read (")]
+    snapshot = spec_to_snapshot(spec)
+    assert {t.name for t in snapshot.tables} == {e.name for e in spec.entities if not e.external}
+
+
+def test_crlf_file_really_has_crlf_and_no_final_newline() -> None:
+    data = (SPECS / "06-crlf-no-final-newline.md").read_bytes()
+    assert b"\r\n" in data and not data.endswith(b"\n")
+
+
+# --- the real corpus (public specs, read in place; skipped when absent) ------------------------
+
+REAL_FILES = sorted(REAL.glob("*.md")) if REAL.is_dir() else []
+# A line "looks like a column" when it is a bullet or table row starting with an identifier
+# followed by a type-ish separator; such lines in a table section must be read or warned about.
+_COLUMNISH = re.compile(r"^\s*(?:[-*]|\d+\.)\s+`?\*{0,2}`?[a-z_][a-z0-9_]*`?\*{0,2}`?\s*[:(]")
+
+
+@pytest.mark.skipif(not REAL_FILES, reason="shared corpus not present")
+@pytest.mark.parametrize("path", REAL_FILES, ids=[p.stem[:24] for p in REAL_FILES])
+def test_real_spec_parses_without_crash(path: Path) -> None:
+    text = _read(path)
+    spec = parse_spec(text, path.name)
+    assert spec.entities, "no table found"
+    assert not [w for w in spec.warnings if w.message.startswith("line not read (")]
+    for entity in spec.entities:
+        assert entity.columns or entity.external, entity.name
+    read_lines = {c.line for e in spec.entities + spec.future for c in e.columns}
+    read_lines |= {i.line for i in spec.indexes} | {c.line for c in spec.constraints}
+    read_lines |= {r.line for r in spec.relationships}
+    warned = {w.line for w in spec.warnings}
+    spec_to_snapshot(spec)
+    assert all(w.line >= 0 for w in spec.warnings)
+    assert read_lines | warned  # something was read
+
+
+@pytest.mark.skipif(not REAL_FILES, reason="shared corpus not present")
+def test_real_corpus_tables_with_columns_are_all_found() -> None:
+    # Tables each real spec defines with columns (counted by hand from the files).
+    expected = {
+        "01-": {"users", "tasks"},
+        "03-": {"users", "tasks"},
+        "05-": {"users", "tasks"},
+        "07-": {"users", "profiles", "teams", "issues", "survey_answers", "trigger_execution_logs"},
+        "09-": {
+            "accounts",
+            "notes",
+            "remote_accounts",
+            "hashtags",
+            "note_hashtags",
+            "note_mentions",
+        },
+        "11-": {"tasks", "conversations", "messages"},
+        "13-": {"task"},
+        "15-": {"tasks", "users", "conversations", "chat_messages"},
+        "17-": {"users", "tasks", "conversations", "messages"},
+        "19-": {"tenants", "users", "invoices", "budgets", "cu_certificates"},
+        "21-": {"users", "tasks"},
+        "23-": {"users", "tasks"},
+        "25-": {"users", "tasks"},
+        "27-": {"User", "Account", "Post", "Backup", "EmailLog"},
+        "29-": {"profiles", "tickets", "comments", "history"},
+    }
+    for path in REAL_FILES:
+        spec = parse_spec(_read(path), path.name)
+        names = {e.name for e in spec.entities}
+        wanted = next(v for k, v in expected.items() if path.name.startswith(k))
+        assert wanted <= names, (path.name, wanted - names)
+
+
+@pytest.mark.skipif(not REAL_FILES, reason="shared corpus not present")
+@pytest.mark.parametrize("path", REAL_FILES, ids=[p.stem[:24] for p in REAL_FILES])
+def test_real_spec_column_lines_are_read_or_warned(path: Path) -> None:
+    """Every bullet that looks like `name: …` inside a table section is a column or a warning."""
+    text = _read(path)
+    spec = parse_spec(text, path.name)
+    read = {c.line for e in spec.entities + spec.future for c in e.columns}
+    read |= {i.line for i in spec.indexes} | {c.line for c in spec.constraints}
+    read |= {r.line for r in spec.relationships}
+    warned = {w.line for w in spec.warnings}
+    sections = [e.line for e in spec.entities + spec.future]
+    lines = text.splitlines()
+    unread = []
+    for number, line in enumerate(lines, 1):
+        if not _COLUMNISH.match(line) or number in read or number in warned:
+            continue
+        owner = max((s for s in sections if s <= number), default=0)
+        entity = next((e for e in spec.entities + spec.future if e.line == owner), None)
+        if entity is None or not any(abs(c.line - number) < 25 for c in entity.columns):
+            continue  # prose far from any table definition
+        name = re.sub(r"[`*]", "", line).strip("-*0123456789. ").split(":")[0].split("(")[0].strip()
+        plain = re.sub(r"[`*]", "", line).strip().lstrip("-*0123456789. ").strip()
+        if entity.column(name) is not None or any(
+            plain in re.sub(r"[`*]", "", n) for n in entity.notes
+        ):
+            continue
+        unread.append(f"{number}: {line.strip()}")
+    assert not unread, unread
+
+
+def test_parse_25kb_spec_well_under_100ms() -> None:
+    parts = []
+    for i in range(60):
+        parts.append(
+            f"## table_{i}\n\n| Column | Type | Constraints | Description |\n|---|---|---|---|\n"
+            f"| id | uuid | PRIMARY KEY | id |\n"
+            f"| org_id | uuid | NOT NULL, FK -> orgs.id | tenant |\n"
+            f"| name | varchar(200) | NOT NULL | name |\n"
+            f"| created_at | timestamptz | DEFAULT now() | |\n"
+            f"\n- note_{i}: text (nullable) - a note\n"
+        )
+        if i % 3 == 0:
+            parts.append(
+                f"```sql\nCREATE TABLE extra_{i} (id bigserial PRIMARY KEY, "
+                f"ref uuid REFERENCES table_{i}(id) ON DELETE CASCADE, body text NOT NULL);\n"
+                f"CREATE INDEX extra_{i}_ref_idx ON extra_{i} (ref);\n```\n"
+            )
+    text = "# Big spec\n\n## orgs\n- id: uuid (pk)\n\n" + "\n".join(parts)
+    while len(text) < 25_000:
+        text += "\nSome prose about the design, repeated to reach the size of a real spec.\n"
+    parse_spec(text)  # warm caches (regexes, pglast)
+    best = min(_timed(text) for _ in range(3))
+    assert best < 0.1, f"{best * 1000:.0f} ms"
+
+
+def _timed(text: str) -> float:
+    start = time.process_time()
+    parse_spec(text)
+    return time.process_time() - start
