@@ -107,11 +107,18 @@ def database(admin: psycopg.Connection, pg_url: str) -> Iterator[str]:
     name = f"t_{secrets.token_hex(4)}"
     admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
     try:
-        yield (
-            psycopg.conninfo.make_conninfo(pg_url, dbname=name)
-            if "://" not in pg_url
-            else (_replace_dbname(pg_url, name))
-        )
+        yield _replace_dbname(pg_url, name)
+    finally:
+        admin.execute(sql.SQL("DROP DATABASE {} WITH (FORCE)").format(sql.Identifier(name)))
+
+
+@pytest.fixture(scope="session")
+def scratch_url(admin: psycopg.Connection, pg_url: str) -> Iterator[str]:
+    """One database for every round trip of the session; each resets the schemas it uses."""
+    name = f"t_{secrets.token_hex(4)}"
+    admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    try:
+        yield _replace_dbname(pg_url, name)
     finally:
         admin.execute(sql.SQL("DROP DATABASE {} WITH (FORCE)").format(sql.Identifier(name)))
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from tests.test_codegen_roundtrip import (  # scratch_url is a fixture
+from tests.test_codegen_roundtrip import (
     COMPOSITE,
     INDEXES,
     MANY_TO_MANY,
@@ -23,7 +23,6 @@ from tests.test_codegen_roundtrip import (  # scratch_url is a fixture
     TYPES,
     reflect,
     reset_schema,
-    scratch_url,  # noqa: F401
 )
 from tools.catalog import fetch_snapshot
 from tools.codegen import GeneratedModels, generate_code, generate_model, render_codegen
@@ -38,7 +37,7 @@ RUFF_OPTIONS = ["--isolated", "--line-length", "100", "--target-version", "py311
 
 
 @pytest.fixture
-def sample(scratch_url) -> GeneratedModels:  # noqa: F811  (the imported fixture)
+def sample(scratch_url) -> GeneratedModels:
     """The demo's sample schema, built in the public schema of the scratch database."""
     reset_schema(scratch_url, "public")
     with psycopg.connect(scratch_url, autocommit=True) as conn:
@@ -359,7 +358,7 @@ class Project(SQLModel, table=True):
 '''
 
 
-def test_small_schema_gives_exactly_the_expected_module(scratch_url):  # noqa: F811
+def test_small_schema_gives_exactly_the_expected_module(scratch_url):
     reset_schema(scratch_url, "public")
     with psycopg.connect(scratch_url, autocommit=True) as conn:
         conn.execute(SMALL)

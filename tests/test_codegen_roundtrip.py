@@ -7,10 +7,8 @@ a second empty database, reflected again and compared structure by structure.
 
 from __future__ import annotations
 
-import secrets
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +17,6 @@ import pytest
 from psycopg import sql
 
 from server.db import read_only_transaction
-from tests.conftest import _replace_dbname
 from tools.catalog import SchemaSnapshot, fetch_snapshot
 from tools.codegen import GeneratedModels, generate_code
 
@@ -66,17 +63,6 @@ def structure_diff(source: SchemaSnapshot, target: SchemaSnapshot) -> list[str]:
             if src[key] != dst[key]:
                 diffs.append(f"{name}.{key}:\n  source {src[key]}\n  target {dst[key]}")
     return diffs
-
-
-@pytest.fixture(scope="session")
-def scratch_url(admin: psycopg.Connection, pg_url: str) -> Iterator[str]:
-    """One database for every round trip of the session; each resets the schemas it uses."""
-    name = f"t_{secrets.token_hex(4)}"
-    admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    try:
-        yield _replace_dbname(pg_url, name)
-    finally:
-        admin.execute(sql.SQL("DROP DATABASE {} WITH (FORCE)").format(sql.Identifier(name)))
 
 
 def reset_schema(url: str, schema: str) -> None:

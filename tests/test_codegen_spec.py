@@ -16,7 +16,6 @@ import pytest
 
 from tests.conftest import SHARED
 from tests.test_codegen import RUFF, RUFF_OPTIONS, RUFF_RULES
-from tests.test_codegen_roundtrip import scratch_url  # noqa: F401  (fixture)
 from tools.codegen import generate_code, generate_model
 from tools.codegen_spec import fill_spec_defaults
 from tools.errors import NotFound
@@ -106,7 +105,7 @@ print(json.dumps(results))
 """
 
 
-def test_spec_corpus_modules_import_and_create_their_tables(scratch_url, tmp_path):  # noqa: F811
+def test_spec_corpus_modules_import_and_create_their_tables(scratch_url, tmp_path):
     files = sorted(CORPUS.glob("*.md")) if CORPUS.is_dir() else []
     if not files:
         pytest.skip("the spec corpus is absent")
