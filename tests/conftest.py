@@ -92,8 +92,11 @@ def ddl(admin: psycopg.Connection, schema: str):
 
 
 @pytest.fixture
-def ro(pg_url: str) -> Iterator[psycopg.Connection]:
-    """A connection inside a READ ONLY transaction, as the server gives the tools."""
+def ro(pg_url: str, schema: str) -> Iterator[psycopg.Connection]:
+    """A connection inside a READ ONLY transaction, as the server gives the tools.
+
+    It depends on `schema` so that it closes first: its locks would hold up the DROP SCHEMA.
+    """
     with (
         psycopg.connect(pg_url, prepare_threshold=None) as conn,
         read_only_transaction(conn, statement_timeout_s=30) as tx,

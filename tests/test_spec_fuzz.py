@@ -135,19 +135,31 @@ def _check(text: str) -> None:
     spec_to_snapshot(spec)
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(
+    max_examples=150,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
 @given(st.text(max_size=2000))
 def test_arbitrary_text_never_raises(text: str) -> None:
     _check(text)
 
 
-@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(
+    max_examples=200,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
 @given(st.lists(BLOCK, max_size=25), st.sampled_from(["\n", "\r\n", "\n\n"]))
 def test_markdown_like_specs_never_raise(blocks: list[str], newline: str) -> None:
     _check(newline.join(blocks))
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=100, deadline=None, derandomize=True, database=None)
 @given(IDENT, st.lists(bullet(), min_size=1, max_size=8))
 def test_every_bullet_under_a_table_heading_is_read_or_warned(
     name: str, bullets: list[str]

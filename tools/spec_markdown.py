@@ -490,7 +490,7 @@ class MarkdownReader:
             for column in columns:
                 self.builder.add_column(entity, column, "bullets")
             return
-        if self.index_bullet(plain, line):
+        if re.search(r"(?i)index|\bidx", plain) and self.index_bullet(plain, line):
             return
         current = self.current_entity()
         known = current is not None and (current[0], section.future) in self.builder.tables
@@ -615,7 +615,7 @@ class MarkdownReader:
                 )
             )
             return True
-        listed = re.match(r"^([A-Za-z_]\w*)\s*\(([\w\s,]+)\)\s*(?P<rest>.*)$", plain)
+        listed = re.match(r"^([A-Za-z_]\w*)\s*\(([\w\s,]*\w[\w\s,]*)\)\s*(?P<rest>.*)$", plain)
         if listed:
             cols = [c.strip() for c in listed.group(2).split(",") if c.strip()]
             unique = bool(re.search(r"(?i)\bunique\b", listed.group("rest")))

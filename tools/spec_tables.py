@@ -22,6 +22,8 @@ def cells(row: str) -> list[str]:
         text = text[1:]
     if text.endswith("|") and not text.endswith("\\|"):
         text = text[:-1]
+    if "`" not in text and "\\" not in text:
+        return [cell.strip() for cell in text.split("|")]
     out, current, code = [], [], False
     for i, char in enumerate(text):
         if char == "`":

@@ -99,4 +99,4 @@ SELECT t.id, (SELECT u.id FROM users u WHERE u.org_id = t.org_id LIMIT 1), 'Look
 FROM tasks t WHERE t.id % 4 = 0;
 INSERT INTO tags (org_id, name)
 SELECT o.id, o.slug || '-' || label FROM organizations o, unnest(ARRAY['bug', 'idea']) label;
-ANALYZE;
+ANALYZE organizations, users, projects, tasks, comments, tags, task_tags;
