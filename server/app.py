@@ -136,9 +136,24 @@ def describe(fn: Callable[..., Any]) -> str:
     return inspect.cleandoc(fn.__doc__ or "")
 
 
-def add_db_tool(server: MCPServer, fn: Callable[..., BaseModel], title: str) -> None:
+def project_spec(settings: Settings) -> spec.SchemaSpec | None:
+    """The project's spec when its file exists and reads; None otherwise (tools then detect)."""
+    path = settings.resolved_spec_path
+    if not path.is_file():
+        return None
+    try:
+        return spec.read_schema_spec(None, project_root=settings.project_root, default_path=path)
+    except PgArchitectError as err:
+        log.warning("the project spec was not used: %s", err)
+        return None
+
+
+def add_db_tool(
+    server: MCPServer, fn: Callable[..., BaseModel], title: str, *, with_spec: bool = False
+) -> None:
     """Register a tools/ function as an MCP tool: same parameters (less the connection), its
     docstring as description, its result model as outputSchema, run in a READ ONLY transaction.
+    `with_spec` also hands it the project's parsed spec (keyword `spec`), when there is one.
     """
     hints = get_type_hints(fn, include_extras=True)
     signature = inspect.signature(fn)
@@ -151,7 +166,14 @@ def add_db_tool(server: MCPServer, fn: Callable[..., BaseModel], title: str) -> 
     name = fn.__name__
 
     async def tool(ctx: Context, **arguments: Any) -> CallToolResult:
-        return respond(await run_in_db(ctx, name, fn, **arguments))
+        if not with_spec:
+            return respond(await run_in_db(ctx, name, fn, **arguments))
+        settings = _settings(ctx)
+
+        def call(conn: psycopg.Connection) -> BaseModel:
+            return fn(conn, **arguments, spec=project_spec(settings))
+
+        return respond(await run_in_db(ctx, name, call))
 
     context = inspect.Parameter("ctx", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=Context)
     tool.__signature__ = signature.replace(  # type: ignore[attr-defined]
@@ -173,6 +195,7 @@ def register_tools(server: MCPServer) -> None:
         server,
         isolation.validate_isolation,
         "Prove multi-tenant isolation (RLS, tenant columns, policies)",
+        with_spec=True,
     )
     add_db_tool(server, indexes.suggest_indexes, "Suggest indexes, proven with the planner")
     add_db_tool(server, explain.explain_query, "Explain one query's plan")

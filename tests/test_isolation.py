@@ -514,3 +514,34 @@ def test_probe_arguments_are_checked(ddl, schema, ro):
         report_for(ro, schema, app_role="postgres", tenant_setting="search_path", probe=True)
     with pytest.raises(NotFound, match="unknown role 'no_such_role_x'"):
         report_for(ro, schema, app_role="no_such_role_x", tenant_setting="app.t", probe=True)
+
+
+SPEC_NOTES = """# Schema
+
+## Isolation
+- Tenant column: `org_id`
+- Shared tables: countries, plans (global lookup data)
+
+### countries
+- code: text (primary key)
+"""
+
+
+def test_spec_isolation_notes_supply_tenant_column_and_shared_tables(schema, ddl, ro):
+    from tools.spec import parse_spec
+
+    ddl(
+        "CREATE TABLE orgs (id uuid PRIMARY KEY);"
+        "CREATE TABLE countries (code text PRIMARY KEY);"
+        "CREATE TABLE notes (id int PRIMARY KEY, account_id int,"
+        " org_id uuid NOT NULL REFERENCES orgs (id) ON DELETE CASCADE);"
+    )
+    spec = parse_spec(SPEC_NOTES, "schema.md")
+    assert spec.tenant_column == "org_id" and "countries" in spec.shared_tables
+    report = validate_isolation(ro, schema, spec=spec)
+    classes = {t.table.split(".")[1]: t.table_class for t in report.tables}
+    assert report.tenant_column == "org_id" and report.spec_path == "schema.md"
+    assert classes["countries"] == "shared"
+    assert "isolation notes read from the spec" in render_isolation(report)
+    # Without the spec, countries is a table nobody classified.
+    assert {t.table_class for t in validate_isolation(ro, schema).tables} != set(classes.values())

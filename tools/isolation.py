@@ -42,6 +42,7 @@ from tools.isolation_probe import (
     fetch_tenant_ids,
     run_probe,
 )
+from tools.spec_model import SchemaSpec
 from tools.tenancy import detect_tenant_column, tenant_root
 
 TableClass = Literal["tenant root", "tenant-owned", "indirectly owned", "shared", "unclassified"]
@@ -129,6 +130,9 @@ class IsolationReport(BaseModel):
     suppressed: int = Field(0, description="findings left out by the suppress list")
     probe: ProbeResult | None = Field(None, description="live probe results (probe=True)")
     fix_script: str = Field("", description="all fix DDL in a safe order (review, then run)")
+    spec_path: str | None = Field(
+        None, description="the spec whose isolation notes (tenant column, shared tables) were used"
+    )
 
     @property
     def findings(self) -> list[Finding]:
@@ -145,6 +149,8 @@ def validate_isolation(
     tenant_setting: str | None = None,
     probe: bool = False,
     suppress: list[str] | None = None,
+    *,
+    spec: SchemaSpec | None = None,
 ) -> IsolationReport:
     """Check, table by table, whether one tenant can read or write another tenant's rows.
 
@@ -163,6 +169,8 @@ def validate_isolation(
     `app_role` (the role the application connects as) and `tenant_setting` (e.g.
     "app.tenant_id"), it switches to that role inside this read-only transaction, acts as a few
     real tenants and counts rows of other tenants it can see: a non-zero count is a proven leak.
+    The project's spec (specs/database/schema.md), when it states a tenant column or shared
+    tables in its isolation notes, supplies what these arguments leave open.
     Next: apply the fix script in a migration, then call again to confirm.
     """
     if probe and not (app_role and tenant_setting):
@@ -174,8 +182,9 @@ def validate_isolation(
         check_tenant_setting(tenant_setting)
     keys = _suppress_keys(suppress)
     snapshot = fetch_snapshot(conn, schema)
-    column = _tenant_column(snapshot, tenant_column)
-    shared = _shared(snapshot, shared_tables)
+    spec_column, spec_shared = _from_spec(snapshot, spec)
+    column = _tenant_column(snapshot, tenant_column or spec_column)
+    shared = _shared(snapshot, shared_tables) | spec_shared
     root = tenant_root(snapshot, column) if column else None
     ctx = Context(snapshot=snapshot, tenant_column=column, root=root, predicate="")
     ctx.classes = classify_tables(ctx, shared)
@@ -196,7 +205,10 @@ def validate_isolation(
             probe_result = _probe(conn, ctx, app_role, tenant_setting or "")
             for table, count in probe_result.leaks.items():
                 per_table[table.split(".", 1)[1]].append(_leak(table, count, probe_result))
-    return _report(ctx, per_table, others, keys, probe_result)
+    report = _report(ctx, per_table, others, keys, probe_result)
+    if spec is not None and (spec_column or spec_shared):
+        report.spec_path = spec.path
+    return report
 
 
 # --- arguments --------------------------------------------------------------------------------
@@ -220,6 +232,17 @@ def _tenant_column(snapshot: SchemaSnapshot, given: str | None) -> str | None:
         names = {c.name for t in snapshot.tables for c in t.columns if c.name.endswith("id")}
         raise NotFound("tenant column", given, names, "pass tenant_column=<a column name>")
     return column
+
+
+def _from_spec(snapshot: SchemaSnapshot, spec: SchemaSpec | None) -> tuple[str | None, set[str]]:
+    """The spec's tenant column and shared tables, kept only where the database has them."""
+    if spec is None:
+        return None, set()
+    names = {t.name for t in snapshot.tables}
+    column = spec.tenant_column
+    if column and not any(t.column(column) for t in snapshot.tables):
+        column = None
+    return column, {name for name in spec.shared_tables if name in names}
 
 
 def _shared(snapshot: SchemaSnapshot, shared_tables: list[str] | None) -> set[str]:
@@ -436,6 +459,8 @@ def render_isolation(report: IsolationReport) -> str:
         f"{report.counts['info']} info"
         + (f" ({report.suppressed} suppressed)" if report.suppressed else ""),
     ]
+    if report.spec_path:
+        lines.append(f"isolation notes read from the spec {report.spec_path}")
     for label, behaviour in report.unset_behaviour.items():
         lines.append(f"unset setting: {label} → {behaviour}")
     for table in report.tables:

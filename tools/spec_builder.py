@@ -197,7 +197,8 @@ class SpecBuilder:
                     if column is not None:
                         column.primary_key, column.nullable = True, False
         tenant = self.tenant_column
-        shared = sorted({resolve(n) or n for n in self.shared if resolve(n)})
+        # Shared tables the spec does not define are kept: the database may well have them.
+        shared = sorted({resolve(n) or n for n in self.shared})
         spec = SchemaSpec(
             path=self.path,
             entities=entities,

@@ -149,6 +149,20 @@ _COMPOSITE = re.compile(
     r"(?i)^(?P<kind>unique(?:\s+constraint)?|primary\s+key|index|unique\s+index)\s*[:\uff1a]?\s*"
     r"\(?(?P<cols>[\w\s,]+?)\)?\s*(?:[-\u2013\u2014].*)?$"
 )
+NOT_A_TABLE = {"none", "no", "n", "a", "nothing", "ninguna", "nessuna", "tbd"}
+
+
+def _listed(plain: str) -> list[str]:
+    """Table names listed after a colon without backticks: `Shared tables: countries, plans`."""
+    _, colon, listed = plain.partition(":")
+    if not colon:
+        return []
+    listed = re.sub(r"\([^)]*\)", " ", listed)  # "(global lookup data)"
+    items = re.split(r",|;|\band\b|\by\b|\be\b", listed)
+    names = [item.strip().strip(".") for item in items]
+    return [n for n in names if re.fullmatch(r"[A-Za-z_]\w*", n) and n.lower() not in NOT_A_TABLE]
+
+
 SHARED = re.compile(r"\b(shared|global|not tenant|cross-tenant|compartid|condivis|共有)", _I)
 
 
@@ -390,7 +404,7 @@ class MarkdownReader:
             if name.endswith("_id") or name in ("tenant", "org"):
                 self.builder.tenant_column = name
         if self.section.kind == "isolation" and SHARED.search(plain):
-            self.builder.shared += re.findall(r"`([A-Za-z_]\w*)`", content)
+            self.builder.shared += re.findall(r"`([A-Za-z_]\w*)`", content) or _listed(plain)
 
     def bullet(self, content: str, line: int, parents: list[str]) -> None:
         section = self.section
