@@ -6,6 +6,7 @@ anything else is logged with its traceback here and reaches the client as one se
 """
 
 import inspect
+import json
 import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -20,6 +21,7 @@ from mcp.server.mcpserver.exceptions import ToolError
 from mcp.types import CallToolResult, TextContent, ToolAnnotations
 from pydantic import BaseModel
 
+from server.budget import fit_to_budget
 from server.config import Settings
 from server.db import Database, embedded_data_dir, mask_text, start_embedded
 from tools import codegen, drift, explain, indexes, isolation, reflect, spec
@@ -123,12 +125,40 @@ async def run_plain(ctx: Context, tool: str, fn: Callable[..., T], *args: Any, *
         raise to_tool_error(err, tool, state.settings, state.settings.database_url) from None
 
 
-def respond(result: BaseModel) -> CallToolResult:
-    """Structured content for programs, compact JSON text (no nulls, no indent) for the model."""
-    return CallToolResult(
-        content=[TextContent(type="text", text=result.model_dump_json(exclude_none=True))],
-        structured_content=result.model_dump(mode="json", by_alias=True),
-    )
+# How to narrow each tool's call when its answer had to be shortened.
+NARROWING = {
+    "validate_isolation": "fix the errors first, or pass suppress=['ISO0NN', 'ISO0NN:table'] for "
+    "accepted findings; the fix_script holds every statement when it fits",
+    "suggest_indexes": "pass fewer queries or a smaller max_indexes; schema rules come first",
+    "compare_spec_to_database": "update the spec or the database for the first findings, then "
+    "call again",
+    "generate_model": "pass tables=['name', 'prefix*'], or path='models.py' to write the module "
+    "to a file under the project root",
+    "read_schema_spec": "read the spec file itself for the rest",
+}
+
+
+def _without_nulls(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _without_nulls(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [_without_nulls(v) for v in value]
+    return value
+
+
+def respond(result: BaseModel, tool: str = "") -> CallToolResult:
+    """Structured content for programs, compact JSON text (no nulls) for the model, both cut to
+    fit an assistant's context (reflect_database sizes its own answers)."""
+    data = result.model_dump(mode="json", by_alias=True)
+    notes = [] if tool == "reflect_database" else fit_to_budget(data)
+    text = json.dumps(_without_nulls(data), separators=(",", ":"), ensure_ascii=False)
+    if notes:
+        how = NARROWING.get(tool, "narrow the call")
+        text = (
+            f"note: the answer was shortened to fit ~20k tokens ({'; '.join(notes)}); {how}.\n"
+            + text
+        )
+    return CallToolResult(content=[TextContent(type="text", text=text)], structured_content=data)
 
 
 def describe(fn: Callable[..., Any]) -> str:
@@ -167,13 +197,13 @@ def add_db_tool(
 
     async def tool(ctx: Context, **arguments: Any) -> CallToolResult:
         if not with_spec:
-            return respond(await run_in_db(ctx, name, fn, **arguments))
+            return respond(await run_in_db(ctx, name, fn, **arguments), name)
         settings = _settings(ctx)
 
         def call(conn: psycopg.Connection) -> BaseModel:
             return fn(conn, **arguments, spec=project_spec(settings))
 
-        return respond(await run_in_db(ctx, name, call))
+        return respond(await run_in_db(ctx, name, call), name)
 
     context = inspect.Parameter("ctx", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=Context)
     tool.__signature__ = signature.replace(  # type: ignore[attr-defined]
@@ -223,7 +253,8 @@ def register_spec_tools(server: MCPServer) -> None:
     ) -> Annotated[CallToolResult, spec.SchemaSpec]:
         reader = _read_spec(ctx, path)
         return respond(
-            await run_plain(ctx, "read_schema_spec", partial(reader, include_text=include_text))
+            await run_plain(ctx, "read_schema_spec", partial(reader, include_text=include_text)),
+            "read_schema_spec",
         )
 
     async def compare_spec_to_database(
@@ -233,7 +264,8 @@ def register_spec_tools(server: MCPServer) -> None:
         return respond(
             await run_in_db(
                 ctx, "compare_spec_to_database", drift.compare_spec_to_database, parsed, schema
-            )
+            ),
+            "compare_spec_to_database",
         )
 
     async def generate_model(
@@ -268,8 +300,10 @@ def register_spec_tools(server: MCPServer) -> None:
                     **options,
                 )
 
-            return respond(await run_plain(ctx, name, from_spec))
-        return respond(await run_in_db(ctx, name, codegen.generate_model, "database", **options))
+            return respond(await run_plain(ctx, name, from_spec), name)
+        return respond(
+            await run_in_db(ctx, name, codegen.generate_model, "database", **options), name
+        )
 
     server.add_tool(
         read_schema_spec,

@@ -119,3 +119,26 @@ async def test_spec_tools_read_the_project_spec_and_refuse_paths_outside(connect
             not code.is_error
             and "class Task(SQLModel, table=True)" in (code.structured_content["code"])
         )
+
+
+async def test_a_report_too_large_for_the_context_is_shortened_with_a_note(
+    admin, schema, pg_url, monkeypatch, tmp_path
+):
+    from mcp import Client
+
+    from server.app import build_server
+    from server.config import load_settings
+
+    tables = "".join(
+        f"CREATE TABLE t{i:03d} (id int PRIMARY KEY, name text UNIQUE,"
+        " org_id uuid REFERENCES orgs (id));"
+        for i in range(150)
+    )
+    run_ddl(admin, schema, "CREATE TABLE orgs (id uuid PRIMARY KEY);" + tables)
+    monkeypatch.setenv("DATABASE_URL", pg_url)
+    async with Client(build_server(load_settings(project_root=tmp_path))) as client:
+        result = await client.call_tool("validate_isolation", {"schema": schema})
+    text = result.content[0].text
+    assert not result.is_error and text.startswith("note: the answer was shortened")
+    assert len(text) < 90_000 and "suppress=" in text.splitlines()[0]
+    assert result.structured_content["verdict"] == "not isolated"
