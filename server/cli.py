@@ -122,10 +122,17 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as err:  # the CLI edge: one line, masked, never a traceback
         import psycopg
 
+        log.debug("unexpected error", exc_info=err)
+        first = (str(err).strip().splitlines() or [""])[0]
         if isinstance(err, psycopg.OperationalError):
-            print(f"error: cannot connect: {mask_text(str(err).strip())}", file=sys.stderr)
-            return 2
-        raise
+            print(f"error: cannot connect: {mask_text(first)}", file=sys.stderr)
+        else:
+            print(
+                f"error: {type(err).__name__}: {mask_text(first)} "
+                "(PGARCHITECT_LOG_LEVEL=DEBUG shows the details)",
+                file=sys.stderr,
+            )
+        return 2
 
 
 if __name__ == "__main__":

