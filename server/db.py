@@ -16,6 +16,7 @@ from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
+from psycopg import sql
 from psycopg_pool import ConnectionPool, PoolTimeout
 
 from tools.errors import ConfigError, ConnectionFailed
@@ -51,6 +52,19 @@ def mask_text(text: str, url: str | None = None) -> str:
     return text
 
 
+class MaskingFilter(logging.Filter):
+    """Masks URLs and the configured password in every log record, whoever logs it."""
+
+    def __init__(self, url: str | None) -> None:
+        super().__init__()
+        self.url = url
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.msg = mask_text(record.getMessage(), self.url)
+        record.args = ()
+        return True
+
+
 def set_local_timeouts(
     conn: psycopg.Connection, statement_timeout_s: float, lock_timeout_s: float
 ) -> None:
@@ -77,6 +91,30 @@ def read_only_transaction(
             yield conn
     finally:
         conn.read_only = None
+
+
+HYPOPG_RESETS = """
+SELECT n.nspname FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+WHERE p.proname = 'hypopg_reset' AND p.pronargs = 0
+"""
+
+
+def reset_session(conn: psycopg.Connection) -> None:
+    """Clear what a backend keeps beyond a transaction before the pool reuses it: HypoPG's
+    hypothetical indexes live in the session, and would skew the next call's plans."""
+    for (namespace,) in conn.execute(HYPOPG_RESETS, ()).fetchall():
+        conn.execute(sql.SQL("SELECT {}()").format(sql.Identifier(namespace, "hypopg_reset")))
+    conn.rollback()
+
+
+def is_transient(err: BaseException) -> bool:
+    """Whether waiting could help: not for a refused login, a missing database, or no SSL."""
+    sqlstate = getattr(err, "sqlstate", None) or ""
+    if sqlstate.startswith("28") or sqlstate == "3D000":
+        return False
+    text = str(err).lower()
+    definitive = ("password authentication failed", "does not exist", "does not support ssl")
+    return not any(words in text for words in definitive)
 
 
 def connect_kwargs(connect_timeout_s: float) -> dict[str, object]:
@@ -117,6 +155,7 @@ class Database:
             timeout=connect_timeout_s * (retries + 1) + 5,
             reconnect_timeout=connect_timeout_s * (retries + 1),
             check=ConnectionPool.check_connection,
+            reset=reset_session,
             name="pgarchitect",
         )
 
@@ -130,15 +169,20 @@ class Database:
 
     @contextmanager
     def connection(self) -> Iterator[psycopg.Connection]:
-        """A pooled connection, retried with backoff while a cold (Neon) endpoint wakes up."""
+        """A pooled connection, retried with backoff while a cold (Neon) endpoint wakes up.
+
+        When the pool cannot connect, one direct attempt learns why: a wrong password or a
+        database that does not exist fails at once with that reason, not after every retry.
+        """
         delay = 0.5
         for attempt in range(self.retries + 1):
             try:
                 conn_cm = self.pool.connection(timeout=self.connect_timeout_s + 2)
                 conn = conn_cm.__enter__()
             except (PoolTimeout, psycopg.OperationalError) as err:
-                if attempt == self.retries:
-                    raise self.connection_failed(err) from None
+                reason = self.why_not_connecting() or err
+                if attempt == self.retries or not is_transient(reason):
+                    raise self.connection_failed(reason) from None
                 log.warning(
                     "database not answering (%s); retrying in %.1fs", self.masked_url, delay
                 )
@@ -153,6 +197,14 @@ class Database:
             else:
                 conn_cm.__exit__(None, None, None)
             return
+
+    def why_not_connecting(self) -> psycopg.Error | None:
+        """The error of one direct connection attempt, or None when it succeeds."""
+        try:
+            psycopg.connect(self.url, **connect_kwargs(self.connect_timeout_s)).close()
+        except psycopg.Error as err:
+            return err
+        return None
 
     @contextmanager
     def read_only(self) -> Iterator[psycopg.Connection]:

@@ -36,6 +36,19 @@ def test_mask_text_hides_urls_and_the_raw_password():
     assert "s3cret" not in mask_text(text, url)
 
 
+def test_log_records_are_masked(caplog):
+    import logging
+
+    from server.db import MaskingFilter
+
+    url = "postgresql://app:s3cret@db.example/x"
+    logger = logging.getLogger("test.masking")
+    caplog.handler.addFilter(MaskingFilter(url))
+    with caplog.at_level(logging.WARNING, logger="test.masking"):
+        logger.warning("connecting to %s failed (s3cret)", url)
+    assert "s3cret" not in caplog.text and "app:***@db.example" in caplog.text
+
+
 def test_read_only_transaction_refuses_writes(ddl, pg_url, schema):
     ddl("CREATE TABLE victim (id int)")
     with psycopg.connect(pg_url) as conn:
@@ -105,3 +118,41 @@ def test_settings_read_the_environment(monkeypatch, tmp_path):
     settings = load_settings()
     assert settings.statement_timeout_s == 5
     assert settings.resolved_spec_path == tmp_path / "specs/database/schema.md"
+
+
+def test_pool_clears_hypothetical_indexes_before_reusing_a_connection(
+    pg_url, ddl, schema, hypopg_available
+):
+    if not hypopg_available:
+        pytest.skip("HypoPG is not installed on this server")
+    ddl("CREATE TABLE hypo (id int, v int)")
+    database = Database(pg_url, max_size=1)
+    database.open()
+    try:
+        with database.read_only() as tx:
+            tx.execute(
+                "SELECT * FROM hypopg_create_index(%s)", (f"CREATE INDEX ON {schema}.hypo (v)",)
+            )
+            backend = tx.execute("SELECT pg_backend_pid()").fetchone()
+        with database.read_only() as tx:
+            assert tx.execute("SELECT pg_backend_pid()").fetchone() == backend
+            assert tx.execute("SELECT count(*) FROM hypopg_list_indexes").fetchone() == (0,)
+    finally:
+        database.close()
+
+
+def test_a_definitive_connection_error_is_reported_at_once_with_its_reason(pg_url):
+    import time
+    from urllib.parse import urlsplit, urlunsplit
+
+    parts = urlsplit(pg_url)
+    missing = urlunsplit((parts.scheme, parts.netloc, "/no_such_db_here", parts.query, ""))
+    database = Database(missing, connect_timeout_s=2, retries=3)
+    database.open()
+    started = time.monotonic()
+    try:
+        with pytest.raises(ConnectionFailed, match="does not exist"), database.read_only():
+            pass
+    finally:
+        database.close()
+    assert time.monotonic() - started < 8  # no retries for what waiting cannot fix
