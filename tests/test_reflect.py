@@ -149,6 +149,8 @@ def test_reflect_pages_with_limit_and_cursor(ddl, ro, schema):
     assert seen == [f"p{i:02d}" for i in range(7)]
     with pytest.raises(ConfigError, match="limit"):
         reflect_database(ro, schema, limit=0)
+    with pytest.raises(ConfigError, match="invalid cursor 'zzzz'"):
+        reflect_database(ro, schema, limit=3, cursor="zzzz")
 
 
 def test_reflect_auto_detail_switches_to_summary_over_budget(ddl, ro, schema):

@@ -6,6 +6,7 @@ Full detail when it fits a token budget, else one line per table with a hint how
 
 from __future__ import annotations
 
+import base64
 from typing import Literal
 
 import psycopg
@@ -24,6 +25,7 @@ from tools.catalog import (
 from tools.errors import ConfigError
 
 TOKEN_BUDGET = 20_000
+CURSOR_PREFIX = "after:"
 CHARS_PER_TOKEN = 4  # JSON of identifiers and SQL runs close to 4 characters a token
 
 
@@ -115,13 +117,33 @@ def reflect_database(
         raise ConfigError(f"limit must be a positive number of tables, got {limit!r}")
     if detail not in ("auto", "full", "summary"):
         raise ConfigError(f"detail must be 'auto', 'full' or 'summary', got {detail!r}")
-    snapshot = fetch_snapshot(conn, schema, tables, after=cursor or None, limit=limit)
+    after = decode_cursor(cursor) if cursor else None
+    snapshot = fetch_snapshot(conn, schema, tables, after=after, limit=limit)
     return build_result(snapshot, detail)
+
+
+def encode_cursor(table: str) -> str:
+    """An opaque cursor for the page after `table`."""
+    return base64.urlsafe_b64encode(f"{CURSOR_PREFIX}{table}".encode()).decode()
+
+
+def decode_cursor(cursor: str) -> str:
+    """The table a cursor points after; ConfigError for anything not made by encode_cursor."""
+    try:
+        text = base64.urlsafe_b64decode(cursor.encode()).decode()
+    except (ValueError, UnicodeError):
+        text = ""
+    if not text.startswith(CURSOR_PREFIX):
+        raise ConfigError(
+            f"invalid cursor {cursor!r}; pass back the next_cursor of the previous page as it "
+            "is, or leave cursor out to start from the first table"
+        )
+    return text.removeprefix(CURSOR_PREFIX)
 
 
 def build_result(snapshot: SchemaSnapshot, detail: str) -> ReflectResult:
     """Shape a snapshot into the answer: full or summary, with the cursor of the next page."""
-    next_cursor = snapshot.tables[-1].name if snapshot.more_tables else None
+    next_cursor = encode_cursor(snapshot.tables[-1].name) if snapshot.more_tables else None
     result = ReflectResult(
         schema=snapshot.schema_name,
         database=snapshot.database,
