@@ -16,7 +16,11 @@ plan_cache_mode = force_generic_plan` + `EXPLAIN EXECUTE` + `DEALLOCATE`, all in
 Known limit: unqualified names are checked by name, so an allowed name that the database
 overloads in another schema on the search path resolves to that overload (the database's own
 objects are trusted; the query text is not); likewise column notation (`t.f` for `f(t)`)
-resolves only to functions taking a row, and pg_catalog has none with side effects.
+resolves only to functions taking a row, and pg_catalog has none with side effects. Views,
+casts and operators are the database's own objects too: `analyze=True` runs whatever their
+definitions call, so a view built on dblink runs dblink. The READ ONLY transaction and the
+statement timeout still bound it. `current_setting` is allowed (RLS-style queries use it);
+EXPLAIN never returns its value, only the plan.
 """
 
 from __future__ import annotations
