@@ -5,11 +5,18 @@ Resources read files or call into tools; they hold no SQL of their own.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from importlib import resources as package_files
+from typing import Any
 
-from mcp.server.mcpserver import MCPServer
+from mcp.server.mcpserver import Context, MCPServer
+from mcp.server.mcpserver.exceptions import ResourceNotFoundError, ToolError
 
 from server.config import Settings
+from tools import reflect
+
+# run_in_db(ctx, name, fn, *args): the server's READ ONLY call, handed in by server/app.py.
+RunInDb = Callable[..., Awaitable[Any]]
 
 
 def checklist_text() -> str:
@@ -17,8 +24,24 @@ def checklist_text() -> str:
     return package_files.files("resources").joinpath("checklist.md").read_text(encoding="utf-8")
 
 
-def register_resources(server: MCPServer, settings: Settings) -> None:
+def register_resources(server: MCPServer, settings: Settings, run_in_db: RunInDb) -> None:
     """Register the resources and prompts."""
+
+    @server.resource(
+        "pgarchitect://schema/{schema}",
+        name="schema",
+        title="Live schema summary",
+        description="One line per table of a live schema (columns, keys, indexes, RLS, rows).",
+        mime_type="text/plain",
+    )
+    async def schema_summary(schema: str, ctx: Context) -> str:
+        try:
+            result = await run_in_db(
+                ctx, "schema resource", reflect.reflect_database, schema, None, "summary"
+            )
+        except ToolError as err:  # a ResourceError reaches the client with its message
+            raise ResourceNotFoundError(str(err)) from None
+        return reflect.render_reflect(result)
 
     @server.resource(
         "pgarchitect://checklist",

@@ -355,5 +355,5 @@ def build_server(settings: Settings) -> MCPServer:
     )
     register_tools(server)
     register_spec_tools(server)
-    register_resources(server, settings)
+    register_resources(server, settings, run_in_db)
     return server

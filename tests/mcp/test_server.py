@@ -66,6 +66,8 @@ async def test_resources_and_prompts_are_served(connect):
         assert {"review_schema", "design_table"} <= prompts
         prompt = await client.get_prompt("review_schema", {"schema": "public"})
         assert "validate_isolation" in prompt.messages[0].content.text
+        templates = (await client.list_resource_templates()).resource_templates
+        assert [t.uri_template for t in templates] == ["pgarchitect://schema/{schema}"]
 
 
 async def test_unreachable_database_is_a_masked_error_and_the_server_keeps_serving(
@@ -142,3 +144,14 @@ async def test_a_report_too_large_for_the_context_is_shortened_with_a_note(
     assert not result.is_error and text.startswith("note: the answer was shortened")
     assert len(text) < 90_000 and "suppress=" in text.splitlines()[0]
     assert result.structured_content["verdict"] == "not isolated"
+
+
+async def test_schema_resource_summarizes_a_live_schema(connect, admin, schema):
+    from mcp.shared.exceptions import MCPError
+
+    run_ddl(admin, schema, "CREATE TABLE account (id int PRIMARY KEY)")
+    async with connect() as client:
+        summary = await client.read_resource(f"pgarchitect://schema/{schema}")
+        assert "account: 1 cols, pk(id)" in summary.contents[0].text
+        with pytest.raises(MCPError, match="unknown schema 'nope_schema'"):
+            await client.read_resource("pgarchitect://schema/nope_schema")
