@@ -2,8 +2,10 @@
 
 Reports wall time, the workload's total planner cost before/after the suggested set, the share
 of a hand-picked best set's gain that the suggestions reach (target >= 0.99 with no more
-indexes), a 12-query run (target < 5 s), the answer size (target < 80 KB), and a Dexter-like
-baseline (one- and two-column HypoPG candidates per query, kept at >= 50 % saving).
+indexes), a 12-query run (target < 5 s), the answer size (target < 80 KB), and a table of
+every method (hand-picked, ours, and the peers reimplemented in bench/index_peers.py: Dexter,
+Postgres MCP Pro, PgHero): indexes chosen, planner cost after, share of the hand-picked gain,
+wall time, all measured with the same HypoPG cost model.
 
 Needs a PostgreSQL with HypoPG installable:
     .venv/bin/python bench/indexes.py [postgresql://postgres@127.0.0.1:5432/postgres]
@@ -13,16 +15,15 @@ max_indexes (default: as many as the hand-picked set).
 
 from __future__ import annotations
 
-import itertools
 import sys
 import time
+from dataclasses import dataclass
 
 import psycopg
+from index_peers import dexter_like, mcp_pro_like, pghero_like
 from psycopg import sql
 
 from server.db import read_only_transaction
-from tools.catalog import fetch_snapshot
-from tools.index_access import analyze_query
 from tools.index_models import IndexSpec
 from tools.index_workload import HypoPG
 from tools.indexes import suggest_indexes
@@ -137,30 +138,6 @@ def total_cost(conn: psycopg.Connection, queries: list[str], specs: list[IndexSp
         hypo.reset()
 
 
-def dexter_like(conn: psycopg.Connection, queries: list[str]) -> list[IndexSpec]:
-    """Per query, the best one- or two-column candidate saving >= 50 % (Dexter's method)."""
-    snapshot = fetch_snapshot(conn, SCHEMA)
-    hypo = HypoPG(conn, "public")
-    chosen: list[IndexSpec] = []
-    for text in queries:
-        checked = check_query(text, allow_dml=True)
-        before = plan_cost(conn, checked)
-        best: tuple[float, IndexSpec] | None = None
-        for access in analyze_query(checked.tree, snapshot).values():
-            columns = list(dict.fromkeys([*access.equality, *access.join, *access.range]))
-            keys = [(c,) for c in columns] + list(itertools.permutations(columns, 2))
-            for key in keys:
-                spec = IndexSpec(schema_name=SCHEMA, table=access.table.name, columns=key)
-                oid = hypo.create(spec)
-                cost = plan_cost(conn, checked)
-                hypo.drop(oid)
-                if cost <= 0.5 * before and (best is None or cost < best[0]):
-                    best = (cost, spec)
-        if best and best[1] not in chosen:
-            chosen.append(best[1])
-    return chosen
-
-
 def main() -> None:
     max_indexes = int(next((a.split("=")[1] for a in sys.argv if a.startswith("--max=")), 0))
     url = next(
@@ -191,45 +168,53 @@ def run(url: str, queries: list[str], hand: list[IndexSpec], max_indexes: int) -
             started = time.perf_counter()
             small = suggest_indexes(tx, SCHEMA, queries[:12], max_indexes=max_indexes)
             wall_12 = time.perf_counter() - started
-        with read_only_transaction(conn, statement_timeout_s=60) as tx:
+        ours = [
+            IndexSpec(
+                schema_name=SCHEMA,
+                table=s.table.partition(".")[2],
+                columns=tuple(s.columns),
+                include=tuple(s.include),
+                predicate=s.predicate,
+            )
+            for s in advice.suggestions
+            if s.rule == "workload_index"
+        ]
+        peers = {
+            "dexter-like": lambda tx: dexter_like(tx, SCHEMA, queries),
+            "postgres-mcp-pro-like": lambda tx: mcp_pro_like(tx, SCHEMA, queries, max_indexes),
+            "pghero-like": lambda tx: pghero_like(tx, SCHEMA, queries),
+        }
+        with read_only_transaction(conn, statement_timeout_s=300) as tx:
             set_search_path(tx)
-            ours = [
-                IndexSpec(
-                    schema_name=SCHEMA,
-                    table=s.table.partition(".")[2],
-                    columns=tuple(s.columns),
-                    include=tuple(s.include),
-                    predicate=s.predicate,
-                )
-                for s in advice.suggestions
-                if s.rule == "workload_index"
-            ]
             before = total_cost(tx, queries, [])
-            after_ours = total_cost(tx, queries, ours)
-            after_hand = total_cost(tx, queries, hand)
-            started = time.perf_counter()
-            dexter = dexter_like(tx, queries)
-            wall_dexter = time.perf_counter() - started
-            after_dexter = total_cost(tx, queries, dexter)
-    report(
-        advice,
-        small,
-        ours,
-        hand,
-        dexter,
-        (before, after_ours, after_hand, after_dexter),
-        (wall, wall_12, wall_dexter),
-    )
+            rows = [
+                Row("hand-picked", hand, total_cost(tx, queries, hand), None),
+                Row("pgarchitect", ours, total_cost(tx, queries, ours), wall),
+            ]
+            for method, advise in peers.items():
+                started = time.perf_counter()
+                specs = advise(tx)
+                took = time.perf_counter() - started
+                rows.append(Row(method, specs, total_cost(tx, queries, specs), took))
+    report(advice, small, ours, hand, before, rows, wall_12)
 
 
-def report(advice, small, ours, hand, dexter, costs, walls) -> None:
-    """Print the figures."""
-    before, after_ours, after_hand, after_dexter = costs
-    wall, wall_12, wall_dexter = walls
+@dataclass
+class Row:
+    """One method's figures: its index set, the workload cost with it, its wall time."""
+
+    method: str
+    specs: list[IndexSpec]
+    after: float
+    wall: float | None
+
+
+def report(advice, small, ours, hand, before, rows: list[Row], wall_12: float) -> None:
+    """Print the figures, then one table row per method."""
+    after_hand, after_ours, wall = rows[0].after, rows[1].after, rows[1].wall or 0.0
     size = len(advice.model_dump_json().encode())
     gain_hand = before - after_hand
     share = (before - after_ours) / gain_hand
-    share_dexter = (before - after_dexter) / gain_hand
     print(f"50-query run: {wall:.2f} s wall, {len(ours)} indexes suggested for the workload")
     print(
         f"  planner cost: before {before:.0f}, after ours {after_ours:.0f}, "
@@ -251,10 +236,17 @@ def report(advice, small, ours, hand, dexter, costs, walls) -> None:
         f"12-query run: {wall_12:.2f} s wall (target < 5 s), "
         f"{sum(s.rule == 'workload_index' for s in small.suggestions)} workload indexes"
     )
-    print(
-        f"dexter-like baseline: {len(dexter)} indexes, share {share_dexter:.4f}, "
-        f"{wall_dexter:.2f} s"
-    )
+    print()
+    print(f"50 queries, planner cost before: {before:.0f} (HypoPG, the same model for every row)")
+    print()
+    print("| method | indexes | planner cost after | share of hand-picked gain | wall time |")
+    print("|---|---:|---:|---:|---:|")
+    for row in rows:
+        took = f"{row.wall:.2f} s" if row.wall is not None else "-"
+        print(
+            f"| {row.method} | {len(row.specs)} | {row.after:.0f} | "
+            f"{(before - row.after) / gain_hand:.4f} | {took} |"
+        )
 
 
 if __name__ == "__main__":

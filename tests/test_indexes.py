@@ -6,6 +6,7 @@ import json
 
 import pytest
 
+from tools.errors import NotFound
 from tools.index_models import IndexSpec
 from tools.indexes import render_indexes, suggest_indexes
 
@@ -267,3 +268,11 @@ def test_create_never_reuses_a_taken_index_name(ddl, ro, schema):
         '"ix_tasks_project_id_1"' in fk.ddl
         and "Index('ix_tasks_project_id_1', 'project_id')" in fk.sqlmodel
     )
+
+
+def test_unknown_tenant_column_is_not_found_with_candidates(ddl, ro, schema):
+    ddl(BASE)
+    with pytest.raises(NotFound, match="unknown tenant column 'nope'") as caught:
+        suggest_indexes(ro, schema, tenant_column="nope")
+    assert caught.value.existing == ["id", "org_id"]
+    assert suggest_indexes(ro, schema, tenant_column="org_id").tenant_column == "org_id"

@@ -160,6 +160,58 @@ def test_hypothetical_indexes_are_reset_after_an_error(hypopg, ddl, ro, schema, 
     assert _hypothetical(ro) == 0  # the transaction is still usable, and clean
 
 
+def _server_error(conn: psycopg.Connection, kind: str) -> None:
+    """Fail the way the server does: the statement errors and the transaction is aborted."""
+    if kind == "timeout":
+        conn.execute("SELECT set_config('statement_timeout', '1', true)")
+        conn.execute("SELECT pg_sleep(1)")
+    conn.execute("SELECT 1 / 0")
+
+
+@pytest.mark.parametrize("kind", ["timeout", "error"])
+@pytest.mark.parametrize("step", ["explain", "size"])
+def test_server_error_mid_proof_leaves_no_hypothetical_index(
+    hypopg, ddl, ro, schema, monkeypatch, step, kind
+):
+    ddl(SCHEMA)
+    calls = {"n": 0}
+    real_cost, real_size = index_workload.plan_cost, index_workload.HypoPG.size
+
+    def cost(conn, query):
+        calls["n"] += 1
+        if calls["n"] > 1:  # the baseline passes, the first hypothetical fails
+            _server_error(conn, kind)
+        return real_cost(conn, query)
+
+    def size(self, oid):
+        _server_error(self.conn, kind)
+        return real_size(self, oid)
+
+    if step == "explain":
+        monkeypatch.setattr(index_workload, "plan_cost", cost)
+    else:
+        monkeypatch.setattr(index_workload.HypoPG, "size", size)
+    expected = psycopg.errors.QueryCanceled if kind == "timeout" else psycopg.errors.DivisionByZero
+    with pytest.raises(expected):  # the first error, not one from the cleanup
+        suggest_indexes(ro, schema, ["SELECT * FROM orders WHERE customer_email = $1"])
+    assert _hypothetical(ro) == 0  # on the same connection, whose transaction is usable
+
+
+def test_failed_size_of_a_rule_index_leaves_no_hypothetical_index(
+    hypopg, ddl, ro, schema, monkeypatch
+):
+    ddl(SCHEMA + "CREATE TABLE lines (id bigint PRIMARY KEY, order_id bigint REFERENCES orders);")
+
+    def size(self, oid):
+        _server_error(self.conn, "error")
+
+    monkeypatch.setattr(index_workload.HypoPG, "size", size)
+    advice = suggest_indexes(ro, schema)
+    [fk] = [s for s in advice.suggestions if s.rule == "unindexed_fk"]
+    assert fk.size_bytes == 8192  # the estimate for an empty table
+    assert _hypothetical(ro) == 0
+
+
 def test_without_hypopg_candidates_are_unverified_with_hint(ddl, database, admin):
     with psycopg.connect(database, autocommit=True) as setup:
         setup.execute(SCHEMA.replace("ANALYZE orders;", ""))

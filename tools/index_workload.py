@@ -8,7 +8,8 @@ until `max_indexes` or no candidate lowers some query's cost by 20 % more; a pru
 removes any pick the others made unnecessary. Selection plans one query per shape (the same
 columns used, other literals), weighted by the calls of all of that shape, and a candidate only
 against the shapes that can use it (leading column used, partial predicate implied); the final
-costs are then planned for every query. `hypopg_reset()` always runs before returning.
+costs are then planned for every query. `hypopg_reset()` always runs before returning, after
+an error too (in a fresh savepoint, once the failed one is rolled back).
 
 The write charge is a heuristic: WRITE_CHARGE x the table's share of row writes among its
 accesses since the statistics reset x the weighted cost of the workload's queries on the table.
@@ -21,6 +22,7 @@ from __future__ import annotations
 import contextlib
 import heapq
 import logging
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -179,7 +181,13 @@ def _plain_table(queries: list[Query], spec: IndexSpec) -> bool:
 
 
 class HypoPG:
-    """Hypothetical indexes of this backend; `reset` drops them all."""
+    """Hypothetical indexes of this backend; `reset` drops them all.
+
+    They belong to the backend session, not to the transaction: a rolled-back savepoint keeps
+    them, and a pooled connection would carry them to the next caller. So every use runs in a
+    savepoint of ours, and the cleanup runs after rolling back to it (`dropped_after`,
+    `discard`), when the transaction accepts statements again.
+    """
 
     def __init__(self, conn: psycopg.Connection, schema: str) -> None:
         self.conn = conn
@@ -204,6 +212,35 @@ class HypoPG:
     def reset(self) -> None:
         query = sql.SQL("SELECT {}()").format(sql.Identifier(self.schema, "hypopg_reset"))
         self.conn.execute(query)
+
+    @contextlib.contextmanager
+    def dropped_after(self, oid: int) -> Iterator[None]:
+        """Run the block in a savepoint, then drop the hypothetical index, error or not.
+
+        After an error the savepoint is rolled back first, so the drop can run; a drop failing
+        then is logged (the caller's reset remains), never hiding the first error.
+        """
+        try:
+            with self.conn.transaction():
+                yield
+        except BaseException:
+            self.discard(oid)
+            raise
+        self.drop(oid)
+
+    def discard(self, oid: int | None = None) -> None:
+        """Drop one hypothetical index (None: all of them) after an error, never raising."""
+        if self.conn.info.transaction_status != psycopg.pq.TransactionStatus.INTRANS:
+            log.warning("hypothetical indexes left: the transaction is aborted or gone")
+            return
+        try:
+            with self.conn.transaction():
+                if oid is None:
+                    self.reset()
+                else:
+                    self.drop(oid)
+        except psycopg.Error as err:
+            log.warning("hypothetical indexes could not be dropped: %s", err)
 
 
 @dataclass
@@ -242,12 +279,10 @@ class Prover:
         except psycopg.Error as err:
             log.info("hypopg refused %s: %s", candidate.spec.label(), err)
             return float("-inf")
-        try:
+        with self.hypo.dropped_after(oid):
             candidate.costs = self._costs(candidate.queries)
             if not candidate.size:
                 candidate.size = self.hypo.size(oid)
-        finally:
-            self.hypo.drop(oid)
         return self._gain(candidate, self.current, candidate.costs)
 
     def _gain(self, candidate: Candidate, without: dict[str, float], with_: dict[str, float]):
@@ -398,9 +433,10 @@ def proven_suggestions(
             for query in queries:
                 if not query.skipped and query.checked is not None:
                     query.cost_after = plan_cost(conn, query.checked)
-    finally:
-        with contextlib.suppress(psycopg.OperationalError):
-            hypo.reset()
+    except BaseException:
+        hypo.discard()  # after the rollback to the savepoint; never hides the error
+        raise
+    hypo.reset()
     log.info("%d candidates, %d EXPLAINs, %d picked", len(candidates), prover.explains, len(picked))
     return [_proven(c) for c in picked]
 

@@ -35,7 +35,7 @@ from tools.index_workload import (
     proven_suggestions,
     unverified_suggestions,
 )
-from tools.tenancy import detect_tenant_column
+from tools.tenancy import resolve_tenant_column
 
 MAX_QUERIES = 100
 KIND_ORDER = {"create": 0, "rebuild": 1, "review": 2, "drop": 3}
@@ -60,7 +60,9 @@ def suggest_indexes(
     index is proven by the planner (cost before → after per query, estimated size); without
     it the candidates come back with verified=false and a hint to install it. Nothing is
     created: run the returned `CREATE INDEX CONCURRENTLY` DDL (or add the SQLModel `Index(...)`)
-    yourself. Use explain_query next to look at a single plan.
+    yourself. Use explain_query next to look at a single plan. tenant_column, when given, must
+    be a column of some table of the schema (else NotFound lists the candidates); left out, the
+    usual names (tenant_id, org_id, account_id, …) are detected.
     """
     if max_indexes < 0:
         raise ConfigError(f"max_indexes must be 0 or more, got {max_indexes!r}")
@@ -69,7 +71,7 @@ def suggest_indexes(
             f"too many queries ({len(queries)}); pass at most {MAX_QUERIES}, the most frequent"
         )
     snapshot = fetch_snapshot(conn, schema)
-    tenant = detect_tenant_column(snapshot, tenant_column)
+    tenant = resolve_tenant_column(snapshot, tenant_column)
     usage = fetch_usage(conn, schema)
     notes: list[str] = []
     extension = next((e for e in snapshot.extensions if e.name == "hypopg"), None)
@@ -186,13 +188,12 @@ def _rename_clashes(suggestions: list[IndexSuggestion], snapshot: SchemaSnapshot
 
 
 def _hypothetical_size(conn: psycopg.Connection, hypo: HypoPG, spec: IndexSpec) -> int | None:
+    """hypopg_relation_size of the index, None if HypoPG refuses it; the index never stays."""
     try:
         with conn.transaction():
             oid = hypo.create(spec)
-            try:
-                return hypo.size(oid)
-            finally:
-                hypo.drop(oid)
+        with hypo.dropped_after(oid):
+            return hypo.size(oid)
     except psycopg.Error:
         return None
 

@@ -43,7 +43,7 @@ from tools.isolation_probe import (
     run_probe,
 )
 from tools.spec_model import SchemaSpec
-from tools.tenancy import detect_tenant_column, tenant_root
+from tools.tenancy import resolve_tenant_column, tenant_root
 
 TableClass = Literal["tenant root", "tenant-owned", "indirectly owned", "shared", "unclassified"]
 Verdict = Literal[
@@ -183,7 +183,7 @@ def validate_isolation(
     keys = _suppress_keys(suppress)
     snapshot = fetch_snapshot(conn, schema)
     spec_column, spec_shared = _from_spec(snapshot, spec)
-    column = _tenant_column(snapshot, tenant_column or spec_column)
+    column = resolve_tenant_column(snapshot, tenant_column or spec_column)
     shared = _shared(snapshot, shared_tables) | spec_shared
     root = tenant_root(snapshot, column) if column else None
     ctx = Context(snapshot=snapshot, tenant_column=column, root=root, predicate="")
@@ -224,14 +224,6 @@ def _suppress_keys(suppress: list[str] | None) -> set[str]:
                 f"'ISO007:table', one of: {', '.join(CODES)}"
             )
     return keys
-
-
-def _tenant_column(snapshot: SchemaSnapshot, given: str | None) -> str | None:
-    column = detect_tenant_column(snapshot, given)
-    if given and not any(t.column(given) for t in snapshot.tables):
-        names = {c.name for t in snapshot.tables for c in t.columns if c.name.endswith("id")}
-        raise NotFound("tenant column", given, names, "pass tenant_column=<a column name>")
-    return column
 
 
 def _from_spec(snapshot: SchemaSnapshot, spec: SchemaSpec | None) -> tuple[str | None, set[str]]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter
 
 from tools.catalog import SchemaSnapshot, Table
+from tools.errors import NotFound
 
 # In order of preference when several appear: the most specific tenancy words first.
 TENANT_COLUMNS = (
@@ -58,6 +59,17 @@ def detect_tenant_column(snapshot: SchemaSnapshot, given: str | None = None) -> 
     best = max(counts.values())
     # Ties go to the most specific word (the order of TENANT_COLUMNS).
     return next(name for name in TENANT_COLUMNS if counts.get(name) == best)
+
+
+def resolve_tenant_column(snapshot: SchemaSnapshot, given: str | None = None) -> str | None:
+    """Like `detect_tenant_column`, but a given column no table of the schema has is NotFound.
+
+    The error lists the schema's `…id` columns, the likely candidates.
+    """
+    if given and not any(t.column(given) for t in snapshot.tables):
+        names = {c.name for t in snapshot.tables for c in t.columns if c.name.endswith("id")}
+        raise NotFound("tenant column", given, names, "pass tenant_column=<a column name>")
+    return detect_tenant_column(snapshot, given)
 
 
 def tenant_root(snapshot: SchemaSnapshot, tenant_column: str) -> str | None:
