@@ -9,6 +9,7 @@ import os
 import secrets
 import tempfile
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import psycopg
@@ -104,26 +105,29 @@ def ro(pg_url: str, schema: str) -> Iterator[psycopg.Connection]:
         yield tx
 
 
-@pytest.fixture
-def database(admin: psycopg.Connection, pg_url: str) -> Iterator[str]:
-    """A fresh empty database for one test; yields its URL and drops it afterwards."""
+@contextmanager
+def fresh_database(admin: psycopg.Connection, pg_url: str) -> Iterator[str]:
+    """Create an empty database, yield its URL, drop it afterwards."""
     name = f"t_{secrets.token_hex(4)}"
     admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
     try:
         yield _replace_dbname(pg_url, name)
     finally:
         admin.execute(sql.SQL("DROP DATABASE {} WITH (FORCE)").format(sql.Identifier(name)))
+
+
+@pytest.fixture
+def database(admin: psycopg.Connection, pg_url: str) -> Iterator[str]:
+    """A fresh empty database for one test; yields its URL and drops it afterwards."""
+    with fresh_database(admin, pg_url) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")
 def scratch_url(admin: psycopg.Connection, pg_url: str) -> Iterator[str]:
     """One database for every round trip of the session; each resets the schemas it uses."""
-    name = f"t_{secrets.token_hex(4)}"
-    admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    try:
-        yield _replace_dbname(pg_url, name)
-    finally:
-        admin.execute(sql.SQL("DROP DATABASE {} WITH (FORCE)").format(sql.Identifier(name)))
+    with fresh_database(admin, pg_url) as url:
+        yield url
 
 
 def _replace_dbname(url: str, dbname: str) -> str:
