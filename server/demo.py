@@ -79,26 +79,31 @@ def sections(spec_path: Path) -> list[tuple[str, Callable[[psycopg.Connection, s
         workload = SAMPLE_WORKLOAD if schema == SAMPLE_SCHEMA else None
         return indexes.render_indexes(indexes.suggest_indexes(conn, schema, queries=workload))
 
-    def spec_section(conn: psycopg.Connection, schema: str) -> str:
-        parsed = spec.read_schema_spec(
+    no_spec = f"(no spec at {spec_path}: write one, or set PGARCHITECT_SPEC_PATH)"
+
+    def read_spec() -> spec.SchemaSpec:
+        return spec.read_schema_spec(
             str(spec_path), project_root=spec_path.parent, default_path=spec_path
         )
-        return spec.render_spec(parsed)
+
+    def spec_section(conn: psycopg.Connection, schema: str) -> str:
+        return spec.render_spec(read_spec()) if spec_path.is_file() else no_spec
 
     def drift_section(conn: psycopg.Connection, schema: str) -> str:
-        parsed = spec.read_schema_spec(
-            str(spec_path), project_root=spec_path.parent, default_path=spec_path
-        )
-        return drift.render_drift(drift.compare_spec_to_database(conn, parsed, schema))
+        if not spec_path.is_file():
+            return no_spec
+        return drift.render_drift(drift.compare_spec_to_database(conn, read_spec(), schema))
 
     def codegen_section(conn: psycopg.Connection, schema: str) -> str:
+        sample = schema == SAMPLE_SCHEMA
         generated = codegen.generate_model(
             conn,
             schema=schema,
-            tables=["organizations", "projects", "tasks"] if schema == SAMPLE_SCHEMA else None,
+            tables=["organizations", "projects", "tasks"] if sample else None,
             project_root=Path.cwd(),
         )
-        return codegen.render_codegen(generated, with_code=True)
+        # The code of a whole real schema is long: its summary here, the code via the tool.
+        return codegen.render_codegen(generated, with_code=sample)
 
     return [
         ("The spec (read_schema_spec)", spec_section),
