@@ -331,3 +331,25 @@ def test_join_gets_an_index_on_each_side(hypopg, ddl, ro, schema):
     assert picked == {("orders", ("customer_email",)), ("lines", ("order_id",))}
     [q1] = advice.workload
     assert q1.cost_after < q1.cost_before * 0.1
+
+
+def test_pg_stat_statements_workload_is_read_weighted_and_proven(database, hypopg):
+    with psycopg.connect(database, autocommit=True) as setup:
+        preloaded = setup.execute("SELECT current_setting('shared_preload_libraries')").fetchone()
+        if "pg_stat_statements" not in preloaded[0]:
+            pytest.skip("pg_stat_statements is not in shared_preload_libraries (.ci/run sets it)")
+        setup.execute("CREATE EXTENSION pg_stat_statements")
+        setup.execute("CREATE EXTENSION hypopg")
+        setup.execute(SCHEMA)
+        setup.execute("SELECT pg_stat_statements_reset()")
+        for i in range(30):  # one normalised statement, 30 calls
+            setup.execute("SELECT id FROM orders WHERE customer_email = %s", (f"c{i}@example.com",))
+    with (
+        psycopg.connect(database, prepare_threshold=None) as conn,
+        read_only_transaction(conn, statement_timeout_s=30) as tx,
+    ):
+        advice = suggest_indexes(tx, "public", use_pg_stat_statements=True)
+    [statement] = [q for q in advice.workload if "customer_email = $1" in q.text]
+    assert statement.source == "pg_stat_statements" and statement.calls >= 30
+    [suggestion] = [s for s in _workload(advice) if s.columns == ["customer_email"]]
+    assert suggestion.verified and statement.cost_after < statement.cost_before
