@@ -1,9 +1,11 @@
 """Collects what every reader found (bullets, tables, SQL, SQLModel, Prisma) and merges it.
 
-The same table may be defined in several places: columns are merged, the more precise source
-wins (SQL over SQLModel/Prisma over a Markdown table over bullets) and conflicting types are
-warned about. `finish()` resolves names written loosely (`User`, `Users Table`) to the tables
-defined in code, infers FK targets from column names, and builds the SchemaSpec.
+The same table may be defined in several places: columns are merged and the more explicit source
+wins (SQL over SQLModel/Prisma/Drizzle over a Markdown table over bullets; between two of the same
+kind, the first definition). A difference in type, nullability, default or foreign key between
+two definitions is warned about, naming both lines and the one kept. `finish()` resolves names
+written loosely (`User`, `Users Table`) to the tables defined in code, infers FK targets from
+column names, warns about FK targets defined nowhere, and builds the SchemaSpec.
 """
 
 from __future__ import annotations
@@ -125,6 +127,7 @@ class SpecBuilder:
         if private.get("_dialects"):
             self.dialects.update(private["_dialects"])
         existing = entity.column(column.name)
+        column._source = source
         if existing is None:
             column.stated = sorted(set(column.stated))
             column._rank = RANK.get(source, 3)
@@ -191,6 +194,16 @@ class SpecBuilder:
             if constraint.table:
                 constraint.table = resolve(constraint.table) or constraint.table
             entity = by_name.get(constraint.table or "")
+            target = constraint.references
+            if constraint.kind == "foreign key" and target is not None:
+                found = resolve(target.table)
+                if found is None:
+                    self.warn(
+                        constraint.line,
+                        f"foreign key {constraint.table}({', '.join(constraint.columns)})"
+                        f" references {target.table!r}, defined nowhere",
+                    )
+                target.table = found or target.table
             if constraint.kind == "primary key" and entity is not None:
                 for name in constraint.columns:
                     column = entity.column(name)
@@ -450,16 +463,9 @@ class SpecBuilder:
 def _merge_column(
     builder: SpecBuilder, entity: Entity, existing: SpecColumn, column: SpecColumn, rank: int
 ) -> None:
-    """Merge a second definition of a column; the better source wins, type conflicts warned."""
+    """Merge a second definition of a column; the better source wins, conflicts warned."""
     better = rank < existing._rank
-    both_typed = "type" in column.stated and "type" in existing.stated
-    enum = bool(column.enum_values or existing.enum_values)
-    if both_typed and not enum and type_family(column.pg_type) != type_family(existing.pg_type):
-        builder.warn(
-            column.line,
-            f"{entity.name}.{column.name} is {column.type!r} here but {existing.type!r}"
-            f" at line {existing.line}; kept {(column if better else existing).type!r}",
-        )
+    _warn_conflicts(builder, entity, existing, column, (existing._rank, rank))
     for attr in set(column.stated):
         if attr not in existing.stated or better:
             if attr == "type":
@@ -489,6 +495,88 @@ def _merge_column(
     existing.stated = sorted(set(existing.stated) | set(column.stated))
     if better:
         existing._rank = rank
+
+
+def _warn_conflicts(
+    builder: SpecBuilder,
+    entity: Entity,
+    existing: SpecColumn,
+    column: SpecColumn,
+    ranks: tuple[int, int],
+) -> None:
+    """One warning per attribute two definitions of a column state differently."""
+    better = ranks[1] < ranks[0]
+    kept, other = (column, existing) if better else (existing, column)
+    why = (
+        f"{kept._source} is the more explicit source"
+        if min(ranks) < max(ranks)
+        else "the first definition"
+    )
+    for kept_value, other_value in column_conflicts(kept, other):
+        builder.warn(
+            max(column.line, existing.line),
+            f"{entity.name}.{column.name} is {other_value} at line {other.line} ({other._source})"
+            f" but {kept_value} at line {kept.line} ({kept._source}); kept {kept_value} ({why})",
+        )
+
+
+def column_conflicts(kept: SpecColumn, other: SpecColumn) -> list[tuple[str, str]]:
+    """(kept, other) wordings of each attribute both definitions state differently.
+
+    Types conflict when their families differ, when integer or numeric sizes differ (integer vs
+    bigint), or when both give a varchar length; `string` against varchar(255) or `str` against
+    text is one type written loosely, not a conflict.
+    """
+    out: list[tuple[str, str]] = []
+    both = set(kept.stated) & set(other.stated)
+    enum = bool(kept.enum_values or other.enum_values or kept.enum_name or other.enum_name)
+    if "type" in both and not enum and _types_conflict(kept, other):
+        out.append((kept.pg_type, other.pg_type))
+    keys = kept.primary_key or other.primary_key
+    if "nullable" in both and not keys and kept.nullable != other.nullable:
+        out.append((_null_word(kept), _null_word(other)))
+    if (
+        kept.default
+        and other.default
+        and _norm_default(kept.default) != _norm_default(other.default)
+    ):
+        out.append((f"default {kept.default}", f"default {other.default}"))
+    mine, theirs = kept.references, other.references
+    if mine and theirs and mine.table and theirs.table:
+        if match_key(mine.table) != match_key(theirs.table) or (
+            mine.column and theirs.column and mine.column != theirs.column
+        ):
+            out.append((_ref_text(mine), _ref_text(theirs)))
+        elif mine.on_delete and theirs.on_delete and mine.on_delete != theirs.on_delete:
+            out.append((f"ON DELETE {mine.on_delete}", f"ON DELETE {theirs.on_delete}"))
+    return out
+
+
+def _types_conflict(kept: SpecColumn, other: SpecColumn) -> bool:
+    if kept.pg_type == other.pg_type:
+        return False
+    family = type_family(kept.pg_type)
+    if family != type_family(other.pg_type):
+        return not (kept.user_type or other.user_type)
+    if family in ("int", "number"):
+        return True
+    sizes = [re.search(r"\((\d+)", c.pg_type) for c in (kept, other)]
+    return family == "text" and all(sizes) and sizes[0].group(1) != sizes[1].group(1)  # type: ignore[union-attr]
+
+
+def _null_word(column: SpecColumn) -> str:
+    return "nullable" if column.nullable else "NOT NULL"
+
+
+def _ref_text(ref: Reference) -> str:
+    return f"{ref.table}({ref.column or 'id'})"
+
+
+def _norm_default(value: str) -> str:
+    """A default spelled for comparing: CAST('a' AS text) ~ 'a'::text ~ 'a', now() ~ now."""
+    text = re.sub(r"(?i)^cast\((.*) as [\w ()]+\)$", r"\1", value.strip())
+    text = re.sub(r"::[\w ]+(\(\d+(,\d+)?\))?$", "", text).strip().lower()
+    return {"current_timestamp": "now()", "current_timestamp()": "now()"}.get(text, text)
 
 
 def _guess_target(column: SpecColumn, resolve) -> str | None:

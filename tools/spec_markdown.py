@@ -497,10 +497,12 @@ class MarkdownReader:
             return
         existing = self.builder.tables.get((self.current_entity()[0], section.future))  # type: ignore[index]
         known = {c.name for c in existing.entity.columns} if existing else set()
-        columns = parse_column_bullet(content, line, known)
+        heard: list[tuple[int, str]] = []
+        columns = parse_column_bullet(content, line, known, lambda *said, to=heard: to.append(said))
         if columns:
             entity = self._entity("bullets")
             assert entity is not None
+            self.warn_about(entity, heard)
             for column in columns:
                 self.builder.add_column(entity, column, "bullets")
             return
@@ -510,6 +512,11 @@ class MarkdownReader:
         known = current is not None and (current[0], section.future) in self.builder.tables
         if known or re.match(r"^[A-Za-z_]\w*\s*(:|\(|\s[-\u2013\u2014]\s)", plain):
             self.builder.warn(line, "not read as a column")
+
+    def warn_about(self, entity: Entity, heard: list[tuple[int, str]]) -> None:
+        """Warnings of the column readers, which name the column but not its table."""
+        for line, message in heard:
+            self.builder.warn(line, f"{entity.name}.{message}")
 
     def composite_bullet(self, plain: str, line: int) -> bool:
         """`Unique constraint: (a, b)`, `Primary key: (a, b)` or `Index: (a, b)` of a table."""
@@ -764,10 +771,12 @@ class MarkdownReader:
             return
         for row_line, cells in rows:
             values = {key: cells[i] for key, i in mapping.items() if i < len(cells)}
-            columns = parse_column_row(values, row_line)
+            heard: list[tuple[int, str]] = []
+            columns = parse_column_row(values, row_line, lambda *said, to=heard: to.append(said))
             if not columns:
                 self.builder.warn(row_line, "table row not read as a column")
                 continue
+            self.warn_about(entity, heard)
             for column in columns:
                 if column.user_type:
                     self.builder.type_names.append((entity.name, column.name))

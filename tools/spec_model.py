@@ -65,6 +65,7 @@ class SpecColumn(SpecRecord):
     line: int = Field(0, description="1-based line of the spec")
     _dialects: set[str] = PrivateAttr(default_factory=set)
     _rank: int = PrivateAttr(3)
+    _source: str = PrivateAttr("bullets")
     _user_type: bool = PrivateAttr(False)
 
     @property

@@ -52,7 +52,9 @@ _PRISMA_FIELD = re.compile(
 )
 
 
-_ATTR = re.compile(r"@(?P<name>[\w.]+)(?:\((?P<args>[^()]*(?:\([^()]*\)[^()]*)*)\))?")
+FIELD_ATTR = re.compile(
+    r"(?<![\w@.])@(?P<name>[A-Za-z][\w.]*)(?:\((?P<args>[^()]*(?:\([^()]*\)[^()]*)*)\))?"
+)
 
 
 def _list_arg(args: str, key: str | None = None) -> list[str]:
@@ -118,9 +120,7 @@ def _prisma_model(
         if not match:
             builder.warn(field_line, "prisma field not read")
             continue
-        attrs = {
-            a.group("name"): a.group("args") or "" for a in _ATTR.finditer(match.group("attrs"))
-        }
+        attrs = field_attributes(match.group("attrs"))
         type_name = match.group("type")
         if "relation" in attrs and "fields" in attrs["relation"]:
             on_delete = re.search(r"onDelete\s*:\s*(\w+)", attrs["relation"])
@@ -142,19 +142,6 @@ def _prisma_model(
             else match.group("name")
         )
         pg_type = PRISMA_TYPES.get(type_name)
-        for attr, args in attrs.items():
-            if attr.startswith("db."):
-                base = PRISMA_DB.get(attr[3:])
-                if attr[3:] in ("VarChar", "Char", "Decimal") and args:
-                    word = {
-                        "VarChar": "character varying",
-                        "Char": "character",
-                        "Decimal": "numeric",
-                    }[attr[3:]]
-                    base = f"{word}({args.replace(' ', '')})"
-                if attr[3:] in ("LongText", "MediumText"):
-                    builder.dialects.add("mysql")
-                pg_type = base or pg_type
         column = SpecColumn(
             name=column_name,
             type=type_name + (match.group("list") or "") + (match.group("opt") or ""),
@@ -163,28 +150,13 @@ def _prisma_model(
             line=field_line,
             stated=["type", "nullable"],
         )
-        if pg_type is None:
+        for name in apply_field_attributes(column, attrs, builder.dialects):
+            if name not in ("map", "relation"):
+                builder.warn(
+                    field_line, f"prisma attribute @{name} of {table}.{column_name} not read"
+                )
+        if pg_type is None and not any(a.startswith("db.") for a in attrs):
             maybe.append(f"{table}.{column_name}")
-        if "id" in attrs:
-            column.primary_key, column.nullable = True, False
-            column.stated.append("primary_key")
-        if "unique" in attrs:
-            column.unique = True
-        if "default" in attrs:
-            value = attrs["default"].strip()
-            if value == "autoincrement()":
-                column.auto_increment = True
-            elif value in ("now()",):
-                column.default = "CURRENT_TIMESTAMP"
-            elif value.endswith(")") and not value.startswith("dbgenerated"):
-                column.app_default = value
-            elif value.startswith("dbgenerated"):
-                column.default = _const_str(value[len("dbgenerated(") : -1])
-            else:
-                column.default = _prisma_literal(value)
-            column.stated.append("default")
-        if "updatedAt" in attrs:
-            column.app_default = "@updatedAt"
         builder.add_column(entity, column, "prisma")
     for fields, target, references, on_delete, field_line in relations:
         for position, field_name in enumerate(fields):
@@ -200,6 +172,62 @@ def _prisma_model(
                 on_delete=_PRISMA_ACTIONS.get(on_delete or ""),
             )
             column.stated = sorted(set(column.stated) | {"references"})
+
+
+def field_attributes(text: str) -> dict[str, str]:
+    """`@id @default(now())` -> {"id": "", "default": "now()"}; `a@b.c` holds no attribute."""
+    return {a.group("name"): a.group("args") or "" for a in FIELD_ATTR.finditer(text)}
+
+
+def apply_field_attributes(
+    column: SpecColumn, attrs: dict[str, str], dialects: set[str]
+) -> list[str]:
+    """Apply @id, @unique, @default(…), @updatedAt and @db.* to a column; return names not read."""
+    unread = []
+    for attr, args in attrs.items():
+        if attr == "id":
+            column.primary_key, column.nullable = True, False
+            column.stated += ["primary_key", "nullable"]
+        elif attr == "unique":
+            column.unique = True
+            column.stated.append("unique")
+        elif attr == "default":
+            _default(column, args.strip())
+        elif attr == "updatedAt":
+            column.app_default = "@updatedAt"
+        elif attr.startswith("db.") and _db_type(attr[3:], args):
+            if attr[3:] in ("LongText", "MediumText"):
+                dialects.add("mysql")
+            column.pg_type = _db_type(attr[3:], args) + (
+                "[]" if column.pg_type.endswith("[]") else ""
+            )
+            column.type_guessed = False
+            column.stated.append("type")
+        else:
+            unread.append(attr)
+    return unread
+
+
+def _db_type(name: str, args: str) -> str | None:
+    """The Postgres type of a native-type attribute: @db.VarChar(100) -> character varying(100)."""
+    sized = {"VarChar": "character varying", "Char": "character", "Decimal": "numeric"}
+    if name in sized and args:
+        return f"{sized[name]}({args.replace(' ', '')})"
+    return PRISMA_DB.get(name)
+
+
+def _default(column: SpecColumn, value: str) -> None:
+    if value == "autoincrement()":
+        column.auto_increment = True
+    elif value in ("now()",):
+        column.default = "CURRENT_TIMESTAMP"
+    elif value.endswith(")") and not value.startswith("dbgenerated"):
+        column.app_default = value
+    elif value.startswith("dbgenerated"):
+        column.default = _const_str(value[len("dbgenerated(") : -1])
+    else:
+        column.default = _prisma_literal(value)
+    column.stated.append("default")
 
 
 _PRISMA_ACTIONS = {

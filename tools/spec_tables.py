@@ -100,8 +100,12 @@ HEADER_KEYS: list[tuple[str, re.Pattern[str]]] = [
     ),
     (
         "notes",
-        re.compile(r"^(notes?|validation|validación|validazione|notas|rules?|example|examples)$"),
+        re.compile(
+            r"^(notes?|remarks?|validation|validación|validazione|notas|rules?|reglas|regole"
+            r"|observaciones|osservazioni)$"
+        ),
     ),
+    ("example", re.compile(r"^(examples?|sample|ejemplos?|esempi|esempio|例)$")),
     ("required", re.compile(r"^(required|requerido|obligatorio|obbligatorio|必須|mandatory)$")),
     ("nullable", re.compile(r"^(nullable|null|null\?|nulo|nullo)$")),
     (
