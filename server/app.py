@@ -21,6 +21,7 @@ from mcp.server.mcpserver.exceptions import ToolError
 from mcp.types import CallToolResult, TextContent, ToolAnnotations
 from pydantic import BaseModel
 
+from server.arguments import readable_argument_errors
 from server.budget import fit_to_budget
 from server.config import Settings
 from server.db import Database, embedded_data_dir, mask_text, start_embedded
@@ -352,6 +353,7 @@ def build_server(settings: Settings) -> MCPServer:
         version="0.1.0",
         lifespan=lifespan,
         log_level="WARNING",
+        middleware=[readable_argument_errors],
     )
     register_tools(server)
     register_spec_tools(server)

@@ -50,10 +50,13 @@ async def test_unknown_schema_is_a_tool_error_listing_schemas(connect, schema):
     assert "Traceback" not in text
 
 
-async def test_bad_argument_type_is_a_tool_error(connect):
+async def test_bad_argument_type_is_a_one_line_tool_error(connect):
     async with connect() as client:
-        result = await client.call_tool("reflect_database", {"limit": "many"})
-    assert result.is_error and "limit" in result.content[0].text
+        result = await client.call_tool("reflect_database", {"limit": "many", "detail": "x"})
+    text = result.content[0].text
+    assert result.is_error and text.startswith("invalid arguments for reflect_database: ")
+    assert "limit: Input should be a valid integer" in text and "(got 'x')" in text
+    assert "\n" not in text and "errors.pydantic.dev" not in text
 
 
 async def test_resources_and_prompts_are_served(connect):
