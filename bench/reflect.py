@@ -3,12 +3,18 @@
 Not a test: prints timings and ratios measured in one process against baselines run on the
 same schema. Uses DATABASE_URL, else 127.0.0.1:5432, else the embedded PostgreSQL.
 
-    .venv/bin/python bench/reflect.py [--tables 2000] [--repeat 3]
+    .venv/bin/python bench/reflect.py [--tables 2000] [--repeat 5] [--keep]
+
+Cold runs use a new connection each (a new backend: empty catalog caches, like pg_dump and a
+one-off script); warm runs reuse one (the server's pool keeps its backends). Memory is measured
+in a child process, so tracemalloc slows no timed run. --keep leaves the schema in place and
+reuses it next time (building 2,000 tables takes half a minute).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import shutil
 import statistics
@@ -16,7 +22,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import tracemalloc
 from pathlib import Path
 
 import psycopg
@@ -66,6 +71,11 @@ def drop_schema(conn: psycopg.Connection) -> None:
 def build_schema(url: str, tables: int) -> None:
     """`tables` tables of 10 columns, each with one FK and 2 indexes besides its PK."""
     with psycopg.connect(url, autocommit=True) as conn:
+        existing = conn.execute(
+            "SELECT count(*) FROM pg_tables WHERE schemaname = %s", (SCHEMA,)
+        ).fetchone()
+        if existing and existing[0] == tables:
+            return  # left by --keep
         drop_schema(conn)
         conn.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(SCHEMA)))
         conn.execute(sql.SQL("SET search_path TO {}").format(sql.Identifier(SCHEMA)))
@@ -159,10 +169,44 @@ def pg_dump(url: str, binary: str) -> int:
     return out.stdout.count("CREATE TABLE")
 
 
+def peak_memory(url: str) -> tuple[float, float, float]:
+    """Memory of one cold reflect, each figure from its own child process (MB).
+
+    Peak traced Python allocations (tracemalloc), then, without tracemalloc, the growth of the
+    peak RSS over the same process right before the call, and that peak RSS in total.
+    """
+
+    def child(measure: str) -> list[float]:
+        code = (
+            "import json, resource, sys, tracemalloc\n"
+            f"sys.path.insert(0, {str(Path(__file__).resolve().parent)!r})\n"
+            "import reflect\n"
+            # VmHWM: ru_maxrss would keep the parent's peak across fork and exec
+            "def rss():\n"
+            "    for line in open('/proc/self/status'):\n"
+            "        if line.startswith('VmHWM:'): return int(line.split()[1]) / 1024\n"
+            "    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024\n"
+            "before = rss()\n"
+            f"{measure}\n"
+        )
+        out = subprocess.run(
+            [sys.executable, "-c", code, url], check=True, capture_output=True, text=True
+        )
+        return json.loads(out.stdout.strip().splitlines()[-1])
+
+    (traced,) = child(
+        "tracemalloc.start(); reflect.ours(sys.argv[1])\n"
+        "print(json.dumps([tracemalloc.get_traced_memory()[1] / 2**20]))"
+    )
+    growth, total = child("reflect.ours(sys.argv[1]); print(json.dumps([rss() - before, rss()]))")
+    return traced, growth, total
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tables", type=int, default=2000)
-    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--keep", action="store_true", help="keep the schema for the next run")
     args = parser.parse_args()
     url = database_url()
     build_schema(url, args.tables)
@@ -170,43 +214,64 @@ def main() -> None:
         version = conn.info.server_version
     print(
         f"schema {SCHEMA}: {args.tables} tables (10 columns, 1 FK, 2 indexes + PK each), "
-        f"PostgreSQL {version // 10000}"
+        f"PostgreSQL {version // 10000}; medians of {args.repeat} rounds"
     )
 
     from sqlalchemy import create_engine
 
-    # Cold: a new connection per run, as a one-off script would. Warm: the server's pool keeps
-    # its backends, whose catalog caches stay filled between tool calls.
-    cold, count = timed(lambda: ours(url), args.repeat)
-    assert count == args.tables, count
+    # Cold: a new connection per run, as a one-off script would (and pg_dump, a new process).
+    # Warm: the server's pool keeps its backends, whose catalog caches stay filled between tool
+    # calls. The contenders take turns, round after round, so that load from other processes
+    # on the machine weighs on all of them alike; each figure is a median over the rounds.
+    binary = pg_dump_binary(version)
+    engine = create_engine(sqlalchemy_url(url))
+    runs: dict[str, list[float]] = {}
+
+    def run(name: str, fn) -> None:
+        seconds, count = timed(fn, 1)
+        assert count == args.tables, (name, count)
+        runs.setdefault(name, []).append(seconds)
+
     with psycopg.connect(url, prepare_threshold=None) as conn:
         ours(url, conn)
-        warm, _ = timed(lambda: ours(url, conn), args.repeat)
-    engine = create_engine(sqlalchemy_url(url))
-    meta_cold, meta_count = timed(lambda: metadata_reflect(url, engine), 1)
-    assert meta_count == args.tables, meta_count
-    meta_warm, _ = timed(lambda: metadata_reflect(url, engine), 1)
+        metadata_reflect(url, engine)
+        for _ in range(args.repeat):
+            run("cold", lambda: ours(url))
+            run("warm", lambda: ours(url, conn))
+            if binary:
+                run("dump", lambda: pg_dump(url, binary))
+            run("meta_cold", lambda: metadata_reflect(url))
+            run("meta_warm", lambda: metadata_reflect(url, engine))
     engine.dispose()
+    cold, warm, meta_cold, meta_warm = (
+        statistics.median(runs[k]) for k in ("cold", "warm", "meta_cold", "meta_warm")
+    )
+    dump_time = statistics.median(runs["dump"]) if binary else None
     loop_time, _ = timed(lambda: inspector_loop(url), 1)
-    rows = [
-        ("SQLAlchemy MetaData.reflect(), cold", meta_cold, cold),
-        ("SQLAlchemy MetaData.reflect(), warm", meta_warm, warm),
-        ("SQLAlchemy Inspector per-table loop", loop_time, cold),
-    ]
-    binary = pg_dump_binary(version)
-    if binary:
-        dump_time, _ = timed(lambda: pg_dump(url, binary), args.repeat)
-        rows.append(("pg_dump -s (a new process: cold)", dump_time, cold))
-    print(f"  reflect_database(detail='full'): cold {cold:.3f} s, warm {warm:.3f} s")
-    for name, seconds, baseline in rows:
-        print(f"  {name:38s} {seconds:8.3f} s  = {seconds / baseline:5.1f}x ours")
-    tracemalloc.start()
-    ours(url)
-    peak = tracemalloc.get_traced_memory()[1] / 2**20
-    tracemalloc.stop()
-    print(f"  peak Python memory of reflect_database: {peak:.1f} MB")
-    with psycopg.connect(url, autocommit=True) as conn:
-        drop_schema(conn)
+
+    print(f"  reflect_database(detail='full')       cold {cold:6.3f} s   warm {warm:6.3f} s")
+    print(
+        f"  SQLAlchemy MetaData.reflect()         cold {meta_cold:6.3f} s   warm {meta_warm:6.3f} s"
+        f"   = {meta_cold / cold:4.1f}x / {meta_warm / warm:4.1f}x ours (target >= 8x)"
+    )
+    print(
+        f"  SQLAlchemy Inspector per-table loop   cold {loop_time:6.3f} s"
+        f"                    = {loop_time / cold:4.1f}x ours"
+    )
+    if dump_time is not None:
+        print(
+            f"  pg_dump -s (a new process: cold)      cold {dump_time:6.3f} s"
+            f"                    = {dump_time / cold:4.1f}x ours (target >= 2x)"
+        )
+    traced, growth, total = peak_memory(url)
+    print(
+        f"  memory of one cold reflect_database: peak Python allocations {traced:.1f} MB "
+        f"(target < 100 MB); peak RSS +{growth:.1f} MB over the imported process, "
+        f"{total:.1f} MB in all"
+    )
+    if not args.keep:
+        with psycopg.connect(url, autocommit=True) as conn:
+            drop_schema(conn)
 
 
 if __name__ == "__main__":
