@@ -377,6 +377,11 @@ def _fill_definitions(conn: psycopg.Connection, ctx: Context) -> None:
         ctx.unresolved[oid]["definition"] = definition
 
 
+def oid_array(oids: Iterable[int]) -> str:
+    """An oid[] literal: rendered once, where a list would be dumped again for every query."""
+    return "{" + ",".join(map(str, oids)) + "}"
+
+
 @contextmanager
 def _gc_paused() -> Iterator[None]:
     """No cyclic garbage collection while tens of thousands of acyclic records are built.
@@ -452,7 +457,7 @@ def _fetch_snapshot(
     if not relations and schema not in [r.nspname for r in schemas]:
         raise NotFound("schema", schema, [r.nspname for r in schemas], "pass schema=<one of these>")
     base, views, matched, more = _choose(relations, tables, after, limit)
-    oids = {"oids": [r.oid for r in base + views]}
+    oids = {"oids": oid_array(r.oid for r in base + views)}
     column_rows, comment_rows, constraint_rows, index_rows, policy_rows, view_rows = fetch_batch(
         conn,
         [
@@ -461,7 +466,7 @@ def _fetch_snapshot(
             (sql["constraints"], oids),
             (sql["indexes"], oids),
             (POLICIES, oids),
-            (VIEW_DEFINITIONS, {"oids": [v.oid for v in views]}),
+            (VIEW_DEFINITIONS, {"oids": oid_array(v.oid for v in views)}),
         ],
     )
     column_rows.sort(key=attrgetter("oid", "attnum"))

@@ -49,14 +49,14 @@ FROM unnest(%(oids)s::oid[]) AS r(oid)
 CROSS JOIN LATERAL (SELECT * FROM pg_attribute a WHERE a.attrelid = r.oid AND a.attnum > 0
                     AND NOT a.attisdropped OFFSET 0) a
 JOIN pg_type t ON t.oid = a.atttypid
-LEFT JOIN (SELECT * FROM pg_attrdef WHERE adrelid = ANY(%(oids)s)) d
+LEFT JOIN (SELECT * FROM pg_attrdef WHERE adrelid = ANY(%(oids)s::oid[])) d
        ON d.adrelid = a.attrelid AND d.adnum = a.attnum
 """
 
 # Comments on the chosen tables and views (attnum 0) and on their columns.
 COMMENTS = """
 SELECT objoid AS oid, objsubid AS attnum, description FROM pg_description
-WHERE objoid = ANY(%(oids)s) AND classoid = 'pg_class'::regclass
+WHERE objoid = ANY(%(oids)s::oid[]) AND classoid = 'pg_class'::regclass
 """
 
 # `definition` comes from the server only for shapes catalog_text does not rebuild; {plain}
@@ -67,7 +67,7 @@ CONSTRAINTS = """
 SELECT con.conrelid AS oid, con.conname, con.contype::text AS contype, con.conindid,
        con.conkey::int2[] AS conkey,
        con.confrelid, con.confkey::int2[] AS confkey,
-       CASE WHEN con.contype = 'f' AND NOT con.confrelid = ANY(%(oids)s) THEN
+       CASE WHEN con.contype = 'f' AND NOT con.confrelid = ANY(%(oids)s::oid[]) THEN
            (SELECT ARRAY[rn.nspname::text, rc.relname::text] || ARRAY(
                 SELECT a.attname::text FROM pg_attribute a
                 WHERE a.attrelid = con.confrelid AND a.attnum = ANY(con.confkey)
@@ -82,7 +82,7 @@ SELECT con.conrelid AS oid, con.conname, con.contype::text AS contype, con.conin
        CASE WHEN con.contype = 'c' THEN pg_get_expr(con.conbin, con.conrelid) END AS expression,
        CASE WHEN NOT ({plain}) THEN pg_get_constraintdef(con.oid) END AS definition
 FROM pg_constraint con
-WHERE con.conrelid = ANY(%(oids)s) AND con.contype IN ('p','f','u','c','x')
+WHERE con.conrelid = ANY(%(oids)s::oid[]) AND con.contype IN ('p','f','u','c','x')
 ORDER BY con.conrelid, con.conname
 """
 PLAIN_CONSTRAINT = (
@@ -125,7 +125,7 @@ SELECT i.indrelid AS oid, i.indexrelid, ic.relname AS name, am.amname AS method,
 FROM pg_index i
 JOIN pg_class ic ON ic.oid = i.indexrelid
 JOIN pg_am am ON am.oid = ic.relam
-WHERE i.indrelid = ANY(%(oids)s)
+WHERE i.indrelid = ANY(%(oids)s::oid[])
 ORDER BY i.indrelid, ic.relname
 """
 
@@ -166,13 +166,13 @@ SELECT p.polrelid AS oid, p.polname, p.polcmd::text AS cmd, p.polpermissive,
        pg_get_expr(p.polqual, p.polrelid) AS using_expr,
        pg_get_expr(p.polwithcheck, p.polrelid) AS check_expr
 FROM pg_policy p
-WHERE p.polrelid = ANY(%(oids)s)
+WHERE p.polrelid = ANY(%(oids)s::oid[])
 ORDER BY p.polrelid, p.polname
 """
 
 VIEW_DEFINITIONS = """
 SELECT c.oid, pg_get_viewdef(c.oid, true) AS definition
-FROM pg_class c WHERE c.oid = ANY(%(oids)s)
+FROM pg_class c WHERE c.oid = ANY(%(oids)s::oid[])
 """
 ENUMS = """
 SELECT t.typname, ARRAY(SELECT e.enumlabel FROM pg_enum e WHERE e.enumtypid = t.oid
