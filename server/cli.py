@@ -1,4 +1,4 @@
-"""The `pgarchitect` command: serve (stdio or HTTP) and demo.
+"""The `pgarchitect` command: serve (stdio or HTTP), demo, and review (a CI gate).
 
 stdout carries the product (the MCP stream, or the demo report); logs go to stderr.
 Exit status: 0 fine, 1 the review found errors, 2 usage, configuration or connection problem.
@@ -23,6 +23,7 @@ EPILOG = """examples:
   pgarchitect serve --transport http --port 8765      # MCP over streamable HTTP
   pgarchitect demo                                    # review the sample on an embedded Postgres
   DATABASE_URL=postgresql://app@host/db pgarchitect demo --schema public
+  DATABASE_URL=postgresql://app@host/db pgarchitect review --format json   # exit 1 on errors
 """
 
 
@@ -54,6 +55,14 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="load the sample schema into DATABASE_URL too (it writes: drops schema taskly)",
     )
+    review = commands.add_parser(
+        "review",
+        help="check DATABASE_URL against the spec, for isolation and indexes (a CI gate)",
+        epilog="example: DATABASE_URL=postgresql://app@host/db pgarchitect review --format json",
+    )
+    review.add_argument("--schema", default="public", help="schema to review (default public)")
+    review.add_argument("--tenant-column", default=None, help="e.g. org_id (default: detected)")
+    review.add_argument("--format", choices=["text", "json"], default="text", dest="output")
     return parser
 
 
@@ -108,19 +117,28 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
     return run_demo(url, schema, spec_path)
 
 
+def cmd_review(args: argparse.Namespace, settings: Settings) -> int:
+    """Print the review of DATABASE_URL; exit 1 on error-severity findings."""
+    from server.review import run_review
+
+    return run_review(settings, args.schema, args.tenant_column, args.output)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the console script."""
     args = build_parser().parse_args(argv)
     try:
         settings = load_settings()
         configure_logging(settings)
-        handler = {"serve": cmd_serve, "demo": cmd_demo}[args.command]
+        handler = {"serve": cmd_serve, "demo": cmd_demo, "review": cmd_review}[args.command]
         return handler(args, settings)
     except PgArchitectError as err:
         print(f"error: {mask_text(str(err))}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:  # the reader went away (`| head`): nothing left to say
+        return 0
     except Exception as err:  # the CLI edge: one line, masked, never a traceback
         import psycopg
 

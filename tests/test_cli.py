@@ -96,3 +96,34 @@ def test_readme_names_every_command_tool_and_setting():
     tools = asyncio.run(build_server(load_settings()).list_tools())
     for tool in tools:
         assert f"`{tool.name}`" in readme, tool.name
+
+
+def test_review_is_a_ci_gate_exit_1_on_errors_0_when_clean(admin, schema, pg_url, tmp_path):
+    import json
+
+    from tests.conftest import run_ddl
+
+    run_ddl(admin, schema, "CREATE TABLE notes (id int PRIMARY KEY, body text)")
+    env = {"DATABASE_URL": pg_url, "PGARCHITECT_PROJECT_ROOT": str(tmp_path)}
+    clean = run_cli("review", "--schema", schema, env=env)
+    assert clean.returncode == 0, clean.stderr[-2000:]
+    assert "drift not checked" in clean.stdout and "0 error-severity findings" in clean.stdout
+    run_ddl(
+        admin,
+        schema,
+        "CREATE TABLE orgs (id uuid PRIMARY KEY);"
+        "CREATE TABLE tasks (id int PRIMARY KEY, org_id uuid REFERENCES orgs (id));",
+    )
+    spec = tmp_path / "specs" / "database" / "schema.md"
+    spec.parent.mkdir(parents=True)
+    spec.write_text("# Schema\n\n## Tables\n\n### notes\n- id: integer (primary key)\n")
+    failing = run_cli("review", "--schema", schema, "--format", "json", env=env)
+    assert failing.returncode == 1, failing.stderr[-2000:]
+    report = json.loads(failing.stdout)
+    assert report["errors"] > 0 and report["isolation"]["verdict"] == "not isolated"
+    assert {"drift", "isolation", "indexes"} <= set(report)
+
+
+def test_review_without_a_database_url_says_what_to_do():
+    result = run_cli("review")
+    assert result.returncode == 2 and "set DATABASE_URL" in result.stderr
