@@ -202,3 +202,11 @@ def test_explain_answer_stays_compact(events, ro):
     assert len(analyzed.model_dump_json()) < 6000
     assert "Output" not in analyzed.model_dump_json()  # VERBOSE column lists are trimmed
     assert f"Seq Scan on {events}.events e" in render_explain(analyzed)
+
+
+def test_unqualified_names_resolve_in_the_given_schema(ddl, ro, schema):
+    ddl("CREATE TABLE widgets (id int PRIMARY KEY, name text)")
+    result = explain_query(ro, "SELECT name FROM widgets WHERE id = $1", schema=schema)
+    assert result.total_cost > 0 and result.generic_plan
+    path = ro.execute("SELECT current_setting('search_path')").fetchone()[0]
+    assert schema not in path  # restored afterwards

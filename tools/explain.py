@@ -22,7 +22,7 @@ from tools.plan_reading import (
     read_plan,
     walk,
 )
-from tools.querysafety import QueryKind, check_query, plan
+from tools.querysafety import QueryKind, check_query, plan, schema_first_on_path
 
 __all__ = ["CODES", "MAX_NODES", "ExplainResult", "PlanNode", "explain_query", "render_explain"]
 
@@ -110,7 +110,9 @@ class ExplainResult(BaseModel):
     next_steps: list[str] = Field(default_factory=list, description="tools worth calling next")
 
 
-def explain_query(conn: psycopg.Connection, sql: str, analyze: bool = False) -> ExplainResult:
+def explain_query(
+    conn: psycopg.Connection, sql: str, analyze: bool = False, schema: str = "public"
+) -> ExplainResult:
     """Explain one query and read its plan: scans, misestimates, spills, costly nested loops.
 
     Call it to see why a query is slow or how Postgres will run it. `sql` is one SELECT
@@ -119,10 +121,12 @@ def explain_query(conn: psycopg.Connection, sql: str, analyze: bool = False) -> 
     statement timeout and rolls back, adding actual rows, timings, misestimates and spills.
     Returns the trimmed plan tree, total cost, timings and findings (EXP001 sequential scan of a
     big table, EXP002 misestimate, EXP003/EXP004 spill to disk, EXP005 nested loop over many
-    rows). Next: `suggest_indexes(queries=[sql])` for indexes the planner proves.
+    rows). Unqualified table names resolve in `schema` first, then public.
+    Next: `suggest_indexes(queries=[sql])` for indexes the planner proves.
     """
     query = check_query(sql, allow_dml=True)
-    document = plan(conn, query, analyze=analyze, verbose=True)
+    with schema_first_on_path(conn, schema):
+        document = plan(conn, query, analyze=analyze, verbose=True)
     top = document["Plan"]
     counter = [0]
     tree = trim_node(top, counter)

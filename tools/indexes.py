@@ -7,11 +7,7 @@ Schema rules live in `tools.index_rules`, query analysis in `tools.index_access`
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-
 import psycopg
-from psycopg import sql
 
 from tools.catalog import SchemaSnapshot, fetch_snapshot
 from tools.errors import ConfigError
@@ -35,6 +31,7 @@ from tools.index_workload import (
     proven_suggestions,
     unverified_suggestions,
 )
+from tools.querysafety import schema_first_on_path
 from tools.tenancy import resolve_tenant_column
 
 MAX_QUERIES = 100
@@ -81,7 +78,7 @@ def suggest_indexes(
     workload: list[Query] = []
     workload_suggestions: list[IndexSuggestion] = []
     if queries or statements:
-        with _search_path(conn, schema):
+        with schema_first_on_path(conn, schema):
             workload = prepare_queries(list(queries or []), statements, snapshot)
             measure(conn, workload)
             if hypo is not None:
@@ -109,19 +106,6 @@ def suggest_indexes(
         total_cost_after=_total(workload, "cost_after") if hypo is not None else None,
         notes=notes,
     )
-
-
-@contextmanager
-def _search_path(conn: psycopg.Connection, schema: str) -> Iterator[None]:
-    """Plan the workload with the schema first on the search path, as the application would."""
-    saved = conn.execute("SELECT current_setting('search_path')").fetchone()[0]  # type: ignore[index]
-    path = sql.SQL("{}, public").format(sql.Identifier(schema)).as_string(conn)
-    conn.execute("SELECT set_config('search_path', %s, true)", (path,))
-    try:
-        yield
-    finally:
-        if conn.info.transaction_status == psycopg.pq.TransactionStatus.INTRANS:
-            conn.execute("SELECT set_config('search_path', %s, true)", (saved,))
 
 
 def _spec_key(s: IndexSuggestion) -> tuple[object, ...]:

@@ -388,3 +388,16 @@ def _top_plan(row: Any) -> dict:
     if isinstance(document, (str, bytes)):
         document = json.loads(document)
     return document[0]
+
+
+@contextlib.contextmanager
+def schema_first_on_path(conn: psycopg.Connection, schema: str) -> Iterator[None]:
+    """Plan with the schema first on the search path, as the application would, then restore."""
+    saved = conn.execute("SELECT current_setting('search_path')").fetchone()[0]  # type: ignore[index]
+    path = sql.SQL("{}, public").format(sql.Identifier(schema)).as_string(conn)
+    conn.execute("SELECT set_config('search_path', %s, true)", (path,))
+    try:
+        yield
+    finally:
+        if conn.info.transaction_status == psycopg.pq.TransactionStatus.INTRANS:
+            conn.execute("SELECT set_config('search_path', %s, true)", (saved,))
