@@ -9,7 +9,7 @@ unclassified; the `check_*` functions turn catalog facts and policy analyses
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import pglast
 from pglast import ast
@@ -102,16 +102,21 @@ def qualified(table: Table) -> str:
 # --- classification ---------------------------------------------------------------------------
 
 
-def policy_context(snapshot: SchemaSnapshot, table: Table) -> PolicyContext:
-    """The facts about the schema that policy analysis needs."""
+def schema_context(snapshot: SchemaSnapshot) -> PolicyContext:
+    """The facts about the whole schema that policy analysis needs (built once per schema)."""
     return PolicyContext(
-        table=table.name,
-        columns=frozenset(c.name for c in table.columns),
+        table="",
+        columns=frozenset(),
         tables={t.name: frozenset(c.name for c in t.columns) for t in snapshot.tables},
         helpers=frozenset(f.name for f in snapshot.functions if is_session_helper(f)),
         schema=snapshot.schema_name,
         functions=frozenset(f.name for f in snapshot.functions),
     )
+
+
+def policy_context(schema: PolicyContext, table: Table) -> PolicyContext:
+    """The schema's facts narrowed to one table."""
+    return replace(schema, table=table.name, columns=schema.tables[table.name])
 
 
 def is_session_helper(function: Function) -> bool:
@@ -130,10 +135,10 @@ def session_words(source: str) -> set[str]:
 
 
 def analyze_policies(
-    snapshot: SchemaSnapshot, table: Table
+    schema: PolicyContext, table: Table
 ) -> dict[str, tuple[ExprAnalysis, ExprAnalysis]]:
     """USING and WITH CHECK analyses for each policy of the table, by policy name."""
-    context = policy_context(snapshot, table)
+    context = policy_context(schema, table)
     return {
         p.name: (analyze_policy_expr(p.using, context), analyze_policy_expr(p.with_check, context))
         for p in table.policies
@@ -155,11 +160,10 @@ def _intentional_pattern(table: Table, analyses: dict) -> str | None:
 
 
 def _owner_path(
-    snapshot: SchemaSnapshot, table: Table, owners: set[str]
+    snapshot: SchemaSnapshot, table: Table, owners: set[str], by_name: dict[str, Table]
 ) -> tuple[list[str], str | None]:
     """Shortest chain of NOT NULL foreign keys from table to a tenant-owned table or the root,
     and the name of its first foreign key."""
-    by_name = {t.name: t for t in snapshot.tables}
     queue: list[tuple[Table, list[str], str | None]] = [(table, [], None)]
     seen = {table.name}
     while queue:
@@ -185,8 +189,10 @@ def classify_tables(ctx: Context, shared: set[str]) -> dict[str, Classified]:
     owned = {t.name for t in snapshot.tables if column and t.column(column) is not None}
     owners = owned - shared | ({ctx.root} if ctx.root else set())
     out: dict[str, Classified] = {}
+    schema = schema_context(snapshot)
+    by_name = {t.name: t for t in snapshot.tables}
     for table in snapshot.tables:
-        analyses = analyze_policies(snapshot, table)
+        analyses = analyze_policies(schema, table)
         item = Classified(table=table, table_class="unclassified", analyses=analyses)
         if table.name in shared:
             item.table_class, item.pattern = "shared", "declared shared"
@@ -196,7 +202,7 @@ def classify_tables(ctx: Context, shared: set[str]) -> dict[str, Classified]:
             item.key_columns = set(pk) | ({column} if column in owned else set())
         elif table.name in owned:
             item.table_class, item.key_columns = "tenant-owned", {column}
-        elif (found := _owner_path(snapshot, table, owners))[0]:
+        elif (found := _owner_path(snapshot, table, owners, by_name))[0]:
             item.table_class, (item.path, item.path_fk) = "indirectly owned", found
         elif pattern := _intentional_pattern(table, analyses):
             item.table_class, item.pattern = "shared", pattern
