@@ -13,7 +13,9 @@ gives back the same tables, columns, types, defaults, keys, constraints, indexes
 
 from __future__ import annotations
 
+import heapq
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Literal
 
@@ -127,6 +129,11 @@ class _Context:
     uses_pg_type: bool = False
     early_notes: dict[str, list[str]] = field(default_factory=dict)
 
+    @cached_property
+    def tables_by_class(self) -> dict[str, str]:
+        """Table name of each class name."""
+        return {cls: table for table, cls in self.classes.items()}
+
 
 def generate_code(
     snapshot: SchemaSnapshot,
@@ -235,20 +242,36 @@ def _module_order(tables: list[Table], context: _Context) -> list[Table]:
     ordered = [by_class[name] for name in sorted(links)]
     done = {t.name for t in ordered}
     remaining = [t for t in tables if t.name not in done]
-    while remaining:
-        ready = [
-            t
-            for t in remaining
-            if all(
-                fk.ref_table in done
-                or fk.ref_table == t.name
-                or fk.ref_table not in context.classes
-                for fk in t.foreign_keys
-            )
-        ] or remaining[:1]  # a cycle: break it alphabetically
-        ordered.append(ready[0])
-        done.add(ready[0].name)
-        remaining.remove(ready[0])
+    # Kahn's algorithm; among the ready tables the first in the given order goes first.
+    position = {t.name: i for i, t in enumerate(remaining)}
+    waiting = {
+        t.name: {
+            fk.ref_table
+            for fk in t.foreign_keys
+            if fk.ref_table != t.name and fk.ref_table in position
+        }
+        for t in remaining
+    }
+    dependents: dict[str, set[str]] = {name: set() for name in position}
+    for name, parents in waiting.items():
+        for parent in parents:
+            dependents[parent].add(name)
+    ready = [position[name] for name, parents in waiting.items() if not parents]
+    heapq.heapify(ready)
+    placed: set[str] = set()
+    while len(placed) < len(remaining):
+        if ready:
+            table = remaining[heapq.heappop(ready)]
+        else:  # a cycle: break it at the first table still waiting
+            table = next(t for t in remaining if t.name not in placed)
+        if table.name in placed:
+            continue
+        placed.add(table.name)
+        ordered.append(table)
+        for child in dependents[table.name]:
+            waiting[child].discard(table.name)
+            if not waiting[child] and child not in placed:
+                heapq.heappush(ready, position[child])
     return ordered
 
 
@@ -444,7 +467,7 @@ def _render_core_table(table: Table, context: _Context) -> tuple[list[str], Gene
 def _rel_annotation(rel: Rel, context: _Context, defined: set[str]) -> str:
     if rel.many:
         return f'list["{rel.target}"]'
-    target_table = next(t for t, c in context.classes.items() if c == rel.target)
+    target_table = context.tables_by_class[rel.target]
     if target_table in defined:
         return f"{rel.target} | None"
     context.imports.add("typing", "Optional")
