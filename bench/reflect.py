@@ -269,9 +269,33 @@ def main() -> None:
         f"(target < 100 MB); peak RSS +{growth:.1f} MB over the imported process, "
         f"{total:.1f} MB in all"
     )
+    print("  the other tools on the same schema (one warm call each):")
+    for name, seconds in other_tools(url).items():
+        print(f"    {name:34s} {seconds:6.2f} s")
     if not args.keep:
         with psycopg.connect(url, autocommit=True) as conn:
             drop_schema(conn)
+
+
+def other_tools(url: str) -> dict[str, float]:
+    """Seconds of one call of each schema-wide tool: they all build on the same snapshot."""
+    from tools.codegen import generate_model
+    from tools.indexes import suggest_indexes
+    from tools.isolation import validate_isolation
+
+    calls = {
+        "validate_isolation": lambda tx: validate_isolation(tx, SCHEMA),
+        "suggest_indexes (schema rules)": lambda tx: suggest_indexes(tx, SCHEMA),
+        "generate_model": lambda tx: generate_model(tx, schema=SCHEMA, project_root=Path.cwd()),
+    }
+    seconds = {}
+    with psycopg.connect(url, prepare_threshold=None) as conn:
+        for name, call in calls.items():
+            with read_only_transaction(conn, 300) as tx:
+                start = time.perf_counter()
+                call(tx)
+                seconds[name] = time.perf_counter() - start
+    return seconds
 
 
 if __name__ == "__main__":
