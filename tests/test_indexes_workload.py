@@ -231,6 +231,8 @@ def test_without_hypopg_candidates_are_unverified_with_hint(ddl, database, admin
     assert not suggestion.verified and suggestion.confidence == "low"
     assert suggestion.queries[0].cost_after is None
     assert any("CREATE EXTENSION hypopg" in note for note in advice.notes)
+    assert "HypoPG is not installed" in suggestion.rationale  # the hint itself once, in notes
+    assert "CREATE EXTENSION" not in suggestion.rationale
     assert advice.total_cost_after is None
     assert "HypoPG no" in render_indexes(advice)
 

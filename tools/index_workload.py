@@ -158,7 +158,7 @@ def unverified_suggestions(
                 "workload_index",
                 spec,
                 f"built from the WHERE/JOIN/ORDER BY of {', '.join(q.id for q in users)}; not "
-                "proven by the planner: " + HYPOPG_HINT,
+                "proven by the planner (HypoPG is not installed: see the notes)",
                 concurrently=_plain_table(queries, spec),
                 queries=[
                     QueryCost(query=q.id, cost_before=q.cost_before or 0)
