@@ -139,7 +139,7 @@ def _index(
     return record
 
 
-def _check_columns(expression: str, column_names: list[str]) -> list[str]:
+def check_columns(expression: str, column_names: list[str]) -> list[str]:
     """Columns a CHECK mentions, found through its parse tree (pglast)."""
     from pglast import parse_sql
     from pglast.visitors import Visitor
@@ -228,7 +228,7 @@ def _constraints(
             out["check_constraints"].append(
                 {
                     "name": row.conname,
-                    "columns": columns or _check_columns(expression, list(attnames.values())),
+                    "columns": columns or check_columns(expression, list(attnames.values())),
                     "expression": expression,
                     "definition": definition,
                 }

@@ -34,6 +34,7 @@ CODES = {
     "DRIFT011": "index in the spec, missing in the database",
     "DRIFT012": "primary key differs",
     "DRIFT013": "enum differs or is missing",
+    "DRIFT014": "check constraint in the spec, missing in the database",
 }
 _ALIASES = {
     "int": "integer",
@@ -141,7 +142,7 @@ def _column_ddl(column: Column) -> str:
 
 
 def create_table_ddl(table: Table) -> str:
-    """CREATE TABLE for a spec table (columns, primary key, unique, foreign keys)."""
+    """CREATE TABLE for a spec table (columns, primary key, unique, foreign keys, checks)."""
     lines = []
     for column in table.columns:
         if (
@@ -159,6 +160,7 @@ def create_table_ddl(table: Table) -> str:
         lines.append(f"PRIMARY KEY ({', '.join(map(quote_ident, table.primary_key.columns))})")
     lines += [u.definition for u in table.unique_constraints]
     lines += [_fk_ddl(fk) for fk in table.foreign_keys]
+    lines += [f"CONSTRAINT {quote_ident(c.name)} {c.definition}" for c in table.check_constraints]
     body = ",\n    ".join(lines)
     indexes = [f"\n{i.definition};" for i in table.indexes if not (i.primary or i.constraint)]
     return (
@@ -308,7 +310,33 @@ def _compare_table(
             )
     findings += _compare_keys(spec, table, found, qualified, schema)
     findings += _compare_indexes(spec, table, found, schema)
+    findings += _compare_checks(spec, table, found, qualified, schema)
     return findings
+
+
+def _compare_checks(
+    spec: SchemaSpec, table: Table, found: Table, qualified: str, schema: str
+) -> list[Finding]:
+    """CHECKs of the spec with no CHECK on the same columns in the database. Expressions are
+    matched by the columns they read: Postgres rewrites their text (IN becomes = ANY (ARRAY…))."""
+    in_database = {frozenset(check.columns) for check in found.check_constraints}
+    out = []
+    for check in table.check_constraints:
+        if frozenset(check.columns) in in_database:
+            continue
+        where = f"{schema}.{table.name}" + (f".{','.join(check.columns)}" if check.columns else "")
+        out.append(
+            _finding(
+                "DRIFT014",
+                "warning",
+                where,
+                f"CHECK ({check.expression}) is in the spec but not in the database",
+                _line_of(spec, table.name, check.columns[0] if check.columns else None),
+                f"ALTER TABLE {qualified} ADD CONSTRAINT {quote_ident(check.name)} "
+                f"CHECK ({check.expression});",
+            )
+        )
+    return out
 
 
 def _compare_default(

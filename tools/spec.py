@@ -28,6 +28,7 @@ from tools.catalog import (
     Table,
     UniqueConstraint,
 )
+from tools.catalog_build import check_columns
 from tools.errors import SpecError
 from tools.spec_builder import SpecBuilder
 from tools.spec_markdown import MarkdownReader
@@ -288,7 +289,8 @@ def _table(entity: Entity, spec: SchemaSpec, schema: str) -> Table:
     ] + [
         CheckConstraint(
             name=c.name or _name(name, suffix="check"),
-            columns=c.columns,
+            columns=c.columns
+            or check_columns(c.expression or "", [x.name for x in entity.columns]),
             expression=c.expression or "",
             definition=f"CHECK ({c.expression})",
         )
