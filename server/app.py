@@ -24,7 +24,7 @@ from pydantic import BaseModel
 from server.arguments import readable_argument_errors
 from server.budget import fit_to_budget
 from server.config import Settings
-from server.db import Database, embedded_data_dir, mask_text, start_embedded
+from server.db import Database, embedded_data_dir, error_line, mask_text, start_embedded
 from tools import codegen, drift, explain, indexes, isolation, reflect, spec
 from tools.errors import PgArchitectError
 
@@ -86,13 +86,13 @@ def to_tool_error(err: BaseException, tool: str, settings: Settings, url: str | 
     if isinstance(err, psycopg.errors.ReadOnlySqlTransaction):
         return ToolError(f"{tool} refused: the server only runs READ ONLY transactions")
     if isinstance(err, psycopg.errors.InsufficientPrivilege):
-        first = str(err).strip().splitlines()[0]
-        return ToolError(f"{tool}: permission denied ({first}); grant the role read access")
+        return ToolError(
+            f"{tool}: permission denied ({error_line(err, '')}); grant the role read access"
+        )
+    first = mask_text(error_line(err, ""), url)
     if isinstance(err, psycopg.OperationalError):
-        first = mask_text(str(err).strip().splitlines()[0] if str(err).strip() else "", url)
         return ToolError(f"{tool}: database connection problem: {first}; check DATABASE_URL")
     if isinstance(err, psycopg.Error):
-        first = mask_text(str(err).strip().splitlines()[0] if str(err).strip() else "", url)
         return ToolError(f"{tool}: the database refused the query: {first}")
     log.error("unexpected error in %s", tool, exc_info=err)
     return ToolError(

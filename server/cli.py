@@ -13,7 +13,13 @@ import tempfile
 from pathlib import Path
 
 from server.config import Settings, load_settings
-from server.db import MaskingFilter, embedded_data_dir, mask_text, start_embedded
+from server.db import (
+    MaskingFilter,
+    embedded_data_dir,
+    error_line,
+    mask_text,
+    start_embedded,
+)
 from tools.errors import PgArchitectError
 
 log = logging.getLogger("pgarchitect")
@@ -143,7 +149,7 @@ def main(argv: list[str] | None = None) -> int:
         import psycopg
 
         log.debug("unexpected error", exc_info=err)
-        first = (str(err).strip().splitlines() or [""])[0]
+        first = error_line(err, "")
         if isinstance(err, psycopg.OperationalError):
             print(f"error: cannot connect: {mask_text(first)}", file=sys.stderr)
         else:

