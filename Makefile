@@ -32,6 +32,7 @@ lint: setup
 bench: setup
 	$(BIN)/python bench/reflect.py
 	$(BIN)/python bench/indexes.py
+	$(BIN)/python bench/spec.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import pytest
@@ -253,7 +252,8 @@ def test_normalize_type(given: str, canonical: str) -> None:
     assert normalize_type(given) == canonical
 
 
-def test_drift_on_200_tables_is_fast(ro, schema, ddl) -> None:
+def test_drift_on_200_matching_tables_is_silent(ro, schema, ddl) -> None:
+    # Its speed (target < 1 s) is measured by bench/spec.py, not here.
     tables = [
         f"CREATE TABLE t{i} (id bigint PRIMARY KEY, org_id uuid NOT NULL, name text, "
         f"created_at timestamptz NOT NULL DEFAULT now());"
@@ -265,12 +265,9 @@ def test_drift_on_200_tables_is_fast(ro, schema, ddl) -> None:
         f"- created_at: timestamptz (not null, default now())\n"
         for i in range(200)
     )
-    spec = parse_spec(spec_text)
-    start = time.perf_counter()
-    report = compare_spec_to_database(ro, spec, schema=schema)
-    elapsed = time.perf_counter() - start
+    report = compare_spec_to_database(ro, parse_spec(spec_text), schema=schema)
     assert report.findings == [], render_drift(report)[:2000]
-    assert elapsed < 1.0
+    assert report.tables_compared == 200
 
 
 SAMPLE = Path(__file__).resolve().parents[1] / "resources" / "sample"

@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import time
 from pathlib import Path
 from typing import Any
 
@@ -175,34 +174,3 @@ def test_real_spec_column_lines_are_read_or_warned(path: Path) -> None:
             continue
         unread.append(f"{number}: {line.strip()}")
     assert not unread, unread
-
-
-def test_parse_25kb_spec_well_under_100ms() -> None:
-    parts = []
-    for i in range(60):
-        parts.append(
-            f"## table_{i}\n\n| Column | Type | Constraints | Description |\n|---|---|---|---|\n"
-            f"| id | uuid | PRIMARY KEY | id |\n"
-            f"| org_id | uuid | NOT NULL, FK -> orgs.id | tenant |\n"
-            f"| name | varchar(200) | NOT NULL | name |\n"
-            f"| created_at | timestamptz | DEFAULT now() | |\n"
-            f"\n- note_{i}: text (nullable) - a note\n"
-        )
-        if i % 3 == 0:
-            parts.append(
-                f"```sql\nCREATE TABLE extra_{i} (id bigserial PRIMARY KEY, "
-                f"ref uuid REFERENCES table_{i}(id) ON DELETE CASCADE, body text NOT NULL);\n"
-                f"CREATE INDEX extra_{i}_ref_idx ON extra_{i} (ref);\n```\n"
-            )
-    text = "# Big spec\n\n## orgs\n- id: uuid (pk)\n\n" + "\n".join(parts)
-    while len(text) < 25_000:
-        text += "\nSome prose about the design, repeated to reach the size of a real spec.\n"
-    parse_spec(text)  # warm caches (regexes, pglast)
-    best = min(_timed(text) for _ in range(7))  # the best run: other processes share the CPU
-    assert best < 0.1, f"{best * 1000:.0f} ms"
-
-
-def _timed(text: str) -> float:
-    start = time.process_time()
-    parse_spec(text)
-    return time.process_time() - start
