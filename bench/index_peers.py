@@ -23,10 +23,10 @@ from collections.abc import Callable
 import psycopg
 
 from tools.catalog import SchemaSnapshot, fetch_snapshot
-from tools.index_access import TableAccess, analyze_query
-from tools.index_models import IndexSpec
-from tools.index_workload import HypoPG
-from tools.querysafety import CheckedQuery, check_query, plan_cost
+from tools.indexes.access import TableAccess, analyze_query
+from tools.indexes.models import IndexSpec
+from tools.indexes.workload import HypoPG
+from tools.query_safety import CheckedQuery, check_query, plan_cost
 
 DEXTER_SAVING = 0.5
 MCP_PRO_COLUMNS = 3

@@ -30,7 +30,7 @@ from psycopg import sql
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from server.db import read_only_transaction, start_embedded
-from tools.reflect import reflect_database
+from tools.catalog.reflect import reflect_database
 
 SCHEMA = "bench_reflect"
 
@@ -279,9 +279,9 @@ def main() -> None:
 
 def other_tools(url: str) -> dict[str, float]:
     """Seconds of one call of each schema-wide tool: they all build on the same snapshot."""
-    from tools.codegen import generate_model
-    from tools.indexes import suggest_indexes
-    from tools.isolation import validate_isolation
+    from tools.codegen.generate import generate_model
+    from tools.indexes.suggest import suggest_indexes
+    from tools.isolation.report import validate_isolation
 
     calls = {
         "validate_isolation": lambda tx: validate_isolation(tx, SCHEMA),

@@ -22,8 +22,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from reflect import database_url
 
 from server.db import read_only_transaction
-from tools.drift import compare_spec_to_database
-from tools.spec import parse_spec
+from tools.drift.compare import compare_spec_to_database
+from tools.spec.read import parse_spec
 
 SCHEMA = "bench_spec"
 PARSE_TARGET_S = 0.1

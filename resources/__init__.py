@@ -13,7 +13,7 @@ from mcp.server.mcpserver import Context, MCPServer
 from mcp.server.mcpserver.exceptions import ResourceNotFoundError, ToolError
 
 from server.config import Settings
-from tools import reflect
+from tools.catalog import reflect
 
 # run_in_db(ctx, name, fn, *args): the server's READ ONLY call, handed in by server/app.py.
 RunInDb = Callable[..., Awaitable[Any]]

@@ -25,7 +25,8 @@ from server.arguments import readable_argument_errors
 from server.budget import fit_to_budget
 from server.config import Settings
 from server.db import Database, embedded_data_dir, error_line, mask_text, start_embedded
-from tools import codegen, drift, explain, indexes, isolation, reflect, spec
+from tools import codegen, drift, explain, indexes, isolation, spec
+from tools.catalog import reflect
 from tools.errors import PgArchitectError
 
 log = logging.getLogger("pgarchitect")

@@ -11,7 +11,8 @@ import psycopg
 from psycopg import sql
 
 from server.db import read_only_transaction
-from tools import codegen, drift, explain, indexes, isolation, reflect, spec
+from tools import codegen, drift, explain, indexes, isolation, spec
+from tools.catalog import reflect
 
 SAMPLE_SCHEMA = "taskly"
 SAMPLE_ROLE = "taskly_app"  # the role the sample application connects as (NOLOGIN)

@@ -13,7 +13,7 @@ import pytest
 from psycopg import sql
 
 from tools.catalog import fetch_snapshot
-from tools.catalog_text import Quoter
+from tools.catalog.text import Quoter
 
 ZOO = """
 CREATE TYPE mood AS ENUM ('sad', 'ok');

@@ -25,9 +25,9 @@ from tests.test_codegen_roundtrip import (
     reset_schema,
 )
 from tools.catalog import fetch_snapshot
-from tools.codegen import GeneratedModels, generate_code, generate_model, render_codegen
-from tools.codegen_format import Call, Str, lay_out, py_str
-from tools.codegen_names import class_name, field_name, pg_default_name
+from tools.codegen.format import Call, Str, lay_out, py_str
+from tools.codegen.generate import GeneratedModels, generate_code, generate_model, render_codegen
+from tools.codegen.names import class_name, field_name, pg_default_name
 from tools.errors import ConfigError
 
 ROOT = Path(__file__).resolve().parents[1]

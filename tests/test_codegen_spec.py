@@ -16,10 +16,10 @@ import pytest
 
 from tests.conftest import SHARED
 from tests.test_codegen import RUFF, RUFF_OPTIONS, RUFF_RULES
-from tools.codegen import generate_code, generate_model
-from tools.codegen_spec import fill_spec_defaults
+from tools.codegen.generate import generate_code, generate_model
+from tools.codegen.spec import fill_spec_defaults
 from tools.errors import NotFound
-from tools.spec import parse_spec, spec_to_snapshot
+from tools.spec.read import parse_spec, spec_to_snapshot
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE_SPEC = ROOT / "resources" / "sample" / "schema.md"

@@ -6,8 +6,14 @@ from pathlib import Path
 
 import pytest
 
-from tools.drift import CODES, DriftReport, compare_spec_to_database, normalize_type, render_drift
-from tools.spec import parse_spec
+from tools.drift.compare import (
+    CODES,
+    DriftReport,
+    compare_spec_to_database,
+    normalize_type,
+    render_drift,
+)
+from tools.spec.read import parse_spec
 
 SPEC = """\
 # Schema

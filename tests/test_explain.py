@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tools.errors import Unsupported
-from tools.explain import CODES, MAX_NODES, PlanNode, explain_query, render_explain
+from tools.explain.query import CODES, MAX_NODES, PlanNode, explain_query, render_explain
 
 EVENTS = """
 CREATE TABLE kinds (id int PRIMARY KEY, name text NOT NULL);

@@ -7,8 +7,8 @@ import json
 import pytest
 
 from tools.errors import NotFound
-from tools.index_models import IndexSpec
-from tools.indexes import render_indexes, suggest_indexes
+from tools.indexes.models import IndexSpec
+from tools.indexes.suggest import render_indexes, suggest_indexes
 
 BASE = """
 CREATE TABLE orgs (id bigint PRIMARY KEY, name text NOT NULL);
@@ -243,7 +243,7 @@ def test_index_spec_renders_quoted_ddl_and_sqlmodel():
 
 
 def test_every_rule_has_a_planted_test():
-    from tools.index_models import IndexSuggestion
+    from tools.indexes.models import IndexSuggestion
 
     description = IndexSuggestion.model_fields["rule"].description
     rules = {r.strip() for r in description.split(":", 1)[1].split(",")}

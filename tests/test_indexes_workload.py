@@ -6,14 +6,14 @@ import psycopg
 import pytest
 from psycopg import sql
 
-import tools.index_workload as index_workload
+import tools.indexes.workload as index_workload
 from server.db import read_only_transaction
 from tools.catalog import fetch_snapshot
 from tools.errors import ConfigError
-from tools.index_access import analyze_query
-from tools.index_candidates import generate_candidates
-from tools.indexes import render_indexes, suggest_indexes
-from tools.querysafety import check_query
+from tools.indexes.access import analyze_query
+from tools.indexes.candidates import generate_candidates
+from tools.indexes.suggest import render_indexes, suggest_indexes
+from tools.query_safety import check_query
 
 SCHEMA = """
 CREATE TYPE state AS ENUM ('open', 'closed');

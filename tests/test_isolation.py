@@ -10,8 +10,8 @@ import pytest
 from psycopg import sql
 
 from tools.errors import ConfigError, NotFound
-from tools.isolation import IsolationReport, render_isolation, validate_isolation
-from tools.isolation_checks import CODES
+from tools.isolation.checks import CODES
+from tools.isolation.report import IsolationReport, render_isolation, validate_isolation
 
 BINDING = "(SELECT current_setting('app.tenant_id', true))::uuid"
 # A tenant root and a correct tenant table: the clean twin of every planted defect.
@@ -528,7 +528,7 @@ SPEC_NOTES = """# Schema
 
 
 def test_spec_isolation_notes_supply_tenant_column_and_shared_tables(schema, ddl, ro):
-    from tools.spec import parse_spec
+    from tools.spec.read import parse_spec
 
     ddl(
         "CREATE TABLE orgs (id uuid PRIMARY KEY);"

@@ -19,7 +19,7 @@ from psycopg import sql
 
 from server.db import read_only_transaction
 from tests.conftest import SHARED
-from tools.isolation import IsolationReport, render_isolation, validate_isolation
+from tools.isolation.report import IsolationReport, render_isolation, validate_isolation
 
 CORPUS = SHARED / "corpus" / "rls"
 pytestmark = pytest.mark.skipif(not CORPUS.is_dir(), reason=f"{CORPUS} is absent")

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from tools.isolation_checks import wrap_session_calls
-from tools.policy_expr import PolicyContext, analyze_policy_expr
+from tools.isolation.checks import wrap_session_calls
+from tools.isolation.policy_expr import PolicyContext, analyze_policy_expr
 
 CONTEXT = PolicyContext(
     table="tasks",

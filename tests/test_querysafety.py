@@ -14,7 +14,7 @@ from psycopg import sql
 from server.db import read_only_transaction, start_embedded
 from tests.conftest import run_ddl
 from tools.errors import Unsupported
-from tools.querysafety import CheckedQuery, check_query, plan, plan_cost
+from tools.query_safety import CheckedQuery, check_query, plan, plan_cost
 
 VICTIM = """
 CREATE TABLE victim (id int PRIMARY KEY, note text);

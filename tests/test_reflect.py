@@ -6,8 +6,8 @@ import psycopg
 import pytest
 
 from tools.catalog import fetch_snapshot
+from tools.catalog.reflect import TOKEN_BUDGET, reflect_database, render_reflect
 from tools.errors import ConfigError, NotFound
-from tools.reflect import TOKEN_BUDGET, reflect_database, render_reflect
 
 RICH = """
 CREATE TYPE mood AS ENUM ('sad', 'ok', 'happy');

@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 
 from tools.catalog import fetch_snapshot
-from tools.drift import check_drift, create_table_ddl
+from tools.drift.compare import check_drift, create_table_ddl
 from tools.errors import SpecError
-from tools.spec import parse_spec, read_schema_spec, render_spec, spec_to_snapshot
-from tools.spec_types import normalize_type
+from tools.spec.read import parse_spec, read_schema_spec, render_spec, spec_to_snapshot
+from tools.spec.typenames import normalize_type
 
 DEFAULT = Path("specs/database/schema.md")
 

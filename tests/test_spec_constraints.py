@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from tools.spec import SchemaSpec, SpecColumn, parse_spec
+from tools.spec.read import SchemaSpec, SpecColumn, parse_spec
 
 
 def _column(spec: SchemaSpec, table: str, name: str) -> SpecColumn:

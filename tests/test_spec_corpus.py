@@ -16,8 +16,8 @@ from typing import Any
 import pytest
 
 from tests.conftest import SHARED
-from tools.spec import column_text, parse_spec, spec_to_snapshot
-from tools.spec_model import SchemaSpec
+from tools.spec.model import SchemaSpec
+from tools.spec.read import column_text, parse_spec, spec_to_snapshot
 
 SPECS = Path(__file__).parent / "specs"
 REAL = SHARED / "corpus" / "specs"

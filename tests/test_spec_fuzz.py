@@ -7,7 +7,7 @@ import time
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tools.spec import parse_spec, spec_to_snapshot
+from tools.spec.read import parse_spec, spec_to_snapshot
 
 IDENT = st.from_regex(r"[a-z][a-z0-9_]{0,12}", fullmatch=True)
 TYPES = st.sampled_from(

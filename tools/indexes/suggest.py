@@ -1,0 +1,273 @@
+"""The `suggest_indexes` tool: schema rules plus workload indexes the planner proves.
+
+Schema rules live in `tools.index_rules`, query analysis in `tools.index_access`, candidates in
+`tools.index_candidates`, the HypoPG proof in `tools.index_workload`, the records in
+`tools.index_models`. This module fetches, calls them in order and renders the advice.
+"""
+
+from __future__ import annotations
+
+import psycopg
+
+from tools.catalog.snapshot import SchemaSnapshot, fetch_snapshot
+from tools.errors import ConfigError
+from tools.indexes.models import (
+    MAX_IDENTIFIER,
+    IndexAdvice,
+    IndexSpec,
+    IndexSuggestion,
+    WorkloadQuery,
+    spec_of,
+)
+from tools.indexes.rules import Usage, check_schema, fetch_usage, merge_creates
+from tools.indexes.workload import (
+    HYPOPG_HINT,
+    TEXT_LIMIT,
+    HypoPG,
+    Query,
+    fetch_statements,
+    measure,
+    prepare_queries,
+    proven_suggestions,
+    unverified_suggestions,
+)
+from tools.query_safety import schema_first_on_path
+from tools.tenancy import resolve_tenant_column
+
+MAX_QUERIES = 100
+KIND_ORDER = {"create": 0, "rebuild": 1, "review": 2, "drop": 3}
+
+
+def suggest_indexes(
+    conn: psycopg.Connection,
+    schema: str = "public",
+    queries: list[str] | None = None,
+    use_pg_stat_statements: bool = False,
+    tenant_column: str | None = None,
+    max_indexes: int = 10,
+) -> IndexAdvice:
+    """Suggest indexes to create and to drop, each with DDL, SQLModel code and its proof.
+
+    Call it when queries are slow, after a schema change, or before shipping a feature: pass the
+    feature's queries (SQL with literals or $1 parameters; SELECT, UPDATE, DELETE) and/or set
+    use_pg_stat_statements to take the database's most expensive statements. Always runs the
+    schema rules too: unindexed foreign keys, tenant-scoped indexes not leading with the tenant
+    column, duplicate, redundant, unused and invalid indexes, tables without a primary key,
+    low-selectivity boolean/status indexes. With the HypoPG extension installed every workload
+    index is proven by the planner (cost before → after per query, estimated size); without
+    it the candidates come back with verified=false and a hint to install it. Nothing is
+    created: run the returned `CREATE INDEX CONCURRENTLY` DDL (or add the SQLModel `Index(...)`)
+    yourself. Use explain_query next to look at a single plan. tenant_column, when given, must
+    be a column of some table of the schema (else NotFound lists the candidates); left out, the
+    usual names (tenant_id, org_id, account_id, …) are detected.
+    """
+    if max_indexes < 0:
+        raise ConfigError(f"max_indexes must be 0 or more, got {max_indexes!r}")
+    if queries and len(queries) > MAX_QUERIES:
+        raise ConfigError(
+            f"too many queries ({len(queries)}); pass at most {MAX_QUERIES}, the most frequent"
+        )
+    snapshot = fetch_snapshot(conn, schema)
+    tenant = resolve_tenant_column(snapshot, tenant_column)
+    usage = fetch_usage(conn, schema)
+    notes: list[str] = []
+    extension = next((e for e in snapshot.extensions if e.name == "hypopg"), None)
+    hypo = HypoPG(conn, extension.schema_name) if extension else None
+
+    statements = fetch_statements(conn, snapshot, notes) if use_pg_stat_statements else []
+    workload: list[Query] = []
+    workload_suggestions: list[IndexSuggestion] = []
+    if queries or statements:
+        with schema_first_on_path(conn, schema):
+            workload = prepare_queries(list(queries or []), statements, snapshot)
+            measure(conn, workload)
+            if hypo is not None:
+                workload_suggestions = proven_suggestions(
+                    conn, hypo, workload, tenant, usage, max_indexes
+                )
+            else:
+                notes.append(HYPOPG_HINT)
+                workload_suggestions = unverified_suggestions(workload, tenant, max_indexes)
+
+    rules = check_schema(snapshot, usage, tenant)
+    suggestions = _combine(workload_suggestions, rules)
+    _size_creates(conn, hypo, suggestions, snapshot, usage)
+    _rename_clashes(suggestions, snapshot)
+    if usage.stats_reset is None:
+        notes.append("statistics were never reset: unused-index counts cover the server's life")
+    return IndexAdvice(
+        schema=schema,
+        tenant_column=tenant,
+        hypopg=hypo is not None,
+        stats_reset=usage.stats_reset,
+        suggestions=suggestions,
+        workload=[_workload_query(q) for q in workload],
+        total_cost_before=_total(workload, "cost_before"),
+        total_cost_after=_total(workload, "cost_after") if hypo is not None else None,
+        notes=notes,
+    )
+
+
+def _spec_key(s: IndexSuggestion) -> tuple[object, ...]:
+    return (s.table, tuple(s.columns), tuple(s.include), s.predicate, s.method)
+
+
+def _combine(
+    workload: list[IndexSuggestion], rules: list[IndexSuggestion]
+) -> list[IndexSuggestion]:
+    """Workload creates first, rule creates they already give left out, then the rest by kind."""
+    seen = {_spec_key(s) for s in workload}
+    rest = [s for s in rules if s.kind != "create" or _spec_key(s) not in seen]
+    merged = merge_creates([*workload, *rest])
+    workload_ids = {id(s) for s in workload}
+    return sorted(
+        merged,
+        key=lambda s: (KIND_ORDER[s.kind], id(s) not in workload_ids, s.table, s.rule),
+    )
+
+
+def _size_creates(
+    conn: psycopg.Connection,
+    hypo: HypoPG | None,
+    suggestions: list[IndexSuggestion],
+    snapshot: SchemaSnapshot,
+    usage: Usage,
+) -> None:
+    """Fill in the size of creates: hypopg_relation_size when there, else an estimate."""
+    for suggestion in suggestions:
+        if suggestion.kind != "create" or suggestion.size_bytes is not None:
+            continue
+        spec = spec_of(suggestion)
+        if hypo is not None:
+            suggestion.size_bytes = _hypothetical_size(conn, hypo, spec)
+        if suggestion.size_bytes is None:
+            suggestion.size_bytes = estimate_size(snapshot, usage, spec)
+
+
+def _rename_clashes(suggestions: list[IndexSuggestion], snapshot: SchemaSnapshot) -> None:
+    """Give a create a fresh name when its derived one is taken.
+
+    `CREATE INDEX IF NOT EXISTS` looks at the name only: a clash would silently create nothing.
+    """
+    taken = {t.name for t in snapshot.tables} | {v.name for v in snapshot.views}
+    taken |= {i.name for t in snapshot.tables for i in t.indexes}
+    for suggestion in suggestions:
+        if suggestion.kind != "create" or suggestion.index is None:
+            continue
+        name, number = suggestion.index, 1
+        while name in taken:
+            suffix = f"_{number}"
+            name = (
+                suggestion.index.encode()[: MAX_IDENTIFIER - len(suffix)].decode(errors="ignore")
+                + suffix
+            )
+            number += 1
+        taken.add(name)
+        if name != suggestion.index:
+            spec = spec_of(suggestion).model_copy(update={"index_name": name})
+            concurrently = "CONCURRENTLY" in (suggestion.ddl or "")
+            suggestion.index = name
+            suggestion.ddl = spec.create_sql(concurrently=concurrently)
+            suggestion.sqlmodel = spec.sqlmodel()
+
+
+def _hypothetical_size(conn: psycopg.Connection, hypo: HypoPG, spec: IndexSpec) -> int | None:
+    """hypopg_relation_size of the index, None if HypoPG refuses it; the index never stays."""
+    try:
+        with conn.transaction():
+            oid = hypo.create(spec)
+        with hypo.dropped_after(oid):
+            return hypo.size(oid)
+    except psycopg.Error:
+        return None
+
+
+def estimate_size(snapshot: SchemaSnapshot, usage: Usage, spec: IndexSpec) -> int:
+    """Rows x (key widths + tuple header and pointer) / leaf fill, from pg_stats widths."""
+    table = snapshot.table(spec.table)
+    stats = usage.tables.get(spec.table)
+    rows = max(table.row_estimate or 0 if table else 0, stats.live_rows if stats else 0)
+    width = sum(
+        (usage.columns.get((spec.table, c)).avg_width if usage.columns.get((spec.table, c)) else 8)  # type: ignore[union-attr]
+        for c in (*spec.columns, *spec.include)
+    )
+    return int(rows * (width + 16) / 0.9) + 8192
+
+
+def _workload_query(query: Query) -> WorkloadQuery:
+    text = query.text if len(query.text) <= TEXT_LIMIT else query.text[: TEXT_LIMIT - 1] + "…"
+    return WorkloadQuery(
+        id=query.id,
+        source=query.source,  # type: ignore[arg-type]
+        text=text,
+        calls=query.calls,
+        tables=sorted(query.accesses),
+        cost_before=round(query.cost_before, 2) if query.cost_before is not None else None,
+        cost_after=round(query.cost_after, 2) if query.cost_after is not None else None,
+        skipped=query.skipped,
+    )
+
+
+def _total(queries: list[Query], attribute: str) -> float | None:
+    values = [(q.calls, getattr(q, attribute)) for q in queries if not q.skipped]
+    if not values or any(v is None for _, v in values):
+        return None
+    return round(sum(calls * value for calls, value in values), 2)
+
+
+def _size(size: int | None) -> str:
+    if size is None:
+        return "size ?"
+    return f"{size / 1024 / 1024:.1f} MB" if size >= 1024 * 1024 else f"{size // 1024} kB"
+
+
+def render_indexes(advice: IndexAdvice) -> str:
+    """The advice as a compact plain-text report."""
+    head = (
+        f"index advice for schema {advice.schema_name!r}: tenant column "
+        f"{advice.tenant_column or 'none'}, HypoPG {'yes' if advice.hypopg else 'no'}"
+    )
+    lines = [head]
+    if advice.total_cost_before is not None:
+        after = advice.total_cost_after
+        change = (
+            f" → {after:.1f} ({(after / advice.total_cost_before - 1):+.0%})"
+            if after is not None and advice.total_cost_before
+            else ""
+        )
+        lines.append(
+            f"workload: {len(advice.workload)} queries, cost {advice.total_cost_before:.1f}{change}"
+        )
+    if not advice.suggestions:
+        lines.append("no suggestions")
+    for s in advice.suggestions:
+        proof = "verified" if s.verified else "unverified"
+        lines.append(
+            f"{s.kind.upper():7} {s.rule}: {s.table} {s.index or ''} "
+            f"[{s.confidence}, {proof}, {_size(s.size_bytes)}]"
+        )
+        if s.ddl:
+            lines.append(f"  {s.ddl};")
+        if s.sqlmodel:
+            lines.append(f"  SQLModel: {s.sqlmodel}")
+        lines.append(f"  why: {s.rationale}")
+        if s.queries:
+            costs = ", ".join(
+                f"{q.query} {q.cost_before:.1f}"
+                + (f" → {q.cost_after:.1f}" if q.cost_after is not None else "")
+                for q in s.queries
+            )
+            lines.append(f"  cost: {costs}")
+    if advice.workload:
+        lines.append("queries:")
+        for q in advice.workload:
+            first = " ".join(q.text.split())[:90]
+            if q.skipped:
+                lines.append(f"  {q.id} skipped: {q.skipped} — {first}")
+                continue
+            cost = f"{q.cost_before:.1f}" if q.cost_before is not None else "?"
+            if q.cost_after is not None:
+                cost += f" → {q.cost_after:.1f}"
+            lines.append(f"  {q.id} x{q.calls} cost {cost}: {first}")
+    lines += [f"note: {n}" for n in advice.notes]
+    return "\n".join(lines)

@@ -1,0 +1,403 @@
+"""Untrusted query text: check it with pglast, then only ever EXPLAIN it over the extended protocol.
+
+`check_query` accepts exactly one SELECT (UPDATE/DELETE/INSERT with `allow_dml`, which are only
+EXPLAINed, never executed) and refuses anything that could write, lock, wait or leave the
+database: utility statements, data-modifying CTEs, `SELECT … INTO`, locking clauses, and every
+function call that is not on the allow-list below, wherever it sits in the tree (FROM clause,
+ORDER BY, LATERAL, sub-queries, CTEs). User-defined functions and functions of extensions are
+refused too: their bodies may do anything; replace such a call with a `$n` parameter.
+
+`plan` and `plan_cost` send `EXPLAIN` of a checked query with the extended protocol, so nothing
+can be stacked behind it, inside the caller's READ ONLY transaction (the last line of defence).
+Queries with `$n` parameters get a generic plan on every version: `PREPARE` + `SET LOCAL
+plan_cache_mode = force_generic_plan` + `EXPLAIN EXECUTE` + `DEALLOCATE`, all in one transaction
+(`EXPLAIN (GENERIC_PLAN)` needs the simple protocol for bare `$n`; see `_prepare`).
+
+Known limit: unqualified names are checked by name, so an allowed name that the database
+overloads in another schema on the search path resolves to that overload (the database's own
+objects are trusted; the query text is not); likewise column notation (`t.f` for `f(t)`)
+resolves only to functions taking a row, and pg_catalog has none with side effects. Views,
+casts and operators are the database's own objects too: `analyze=True` runs whatever their
+definitions call, so a view built on dblink runs dblink. The READ ONLY transaction and the
+statement timeout still bound it. `current_setting` is allowed (RLS-style queries use it);
+EXPLAIN never returns its value, only the plan.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import secrets
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import pglast
+import psycopg
+from pglast import ast
+from psycopg import sql
+
+from tools.errors import Unsupported
+
+QueryKind = Literal["select", "update", "delete", "insert"]
+
+STATEMENT_KINDS: dict[type[ast.Node], QueryKind] = {
+    ast.SelectStmt: "select",
+    ast.UpdateStmt: "update",
+    ast.DeleteStmt: "delete",
+    ast.InsertStmt: "insert",
+}
+
+ACCEPTED = (
+    "accepted: one SELECT (with joins, CTEs, sub-queries, window functions, $n parameters) "
+    "calling only ordinary read-only functions (aggregates, string, date/time, math, json, "
+    "array, text search functions such as count, lower, now, date_trunc, jsonb_build_object)"
+)
+
+
+def _words(text: str) -> frozenset[str]:
+    """The whitespace-separated words of text, as a set."""
+    return frozenset(text.split())
+
+
+# Ordinary functions without side effects, file, network or session access. Names, not
+# signatures: pg_catalog has no dangerous overload of any of them.
+AGGREGATE_FUNCTIONS = _words(
+    """
+    count sum avg min max array_agg string_agg json_agg jsonb_agg json_agg_strict
+    jsonb_agg_strict json_object_agg jsonb_object_agg json_object_agg_strict
+    jsonb_object_agg_strict json_object_agg_unique jsonb_object_agg_unique bool_and bool_or every
+    bit_and bit_or bit_xor stddev stddev_pop stddev_samp variance var_pop var_samp
+    percentile_cont percentile_disc mode corr covar_pop covar_samp regr_avgx regr_avgy
+    regr_count regr_intercept regr_r2 regr_slope regr_sxx regr_sxy regr_syy range_agg
+    range_intersect_agg xmlagg any_value
+    row_number rank dense_rank percent_rank cume_dist ntile lag lead first_value last_value
+    nth_value
+    """
+)
+STRING_FUNCTIONS = _words(
+    """
+    lower upper initcap length char_length character_length octet_length bit_length substr
+    substring trim btrim ltrim rtrim lpad rpad concat concat_ws replace split_part strpos
+    position left right reverse repeat format md5 sha224 sha256 sha384 sha512 encode decode
+    regexp_replace regexp_match regexp_matches regexp_split_to_array regexp_split_to_table
+    regexp_like regexp_count regexp_instr regexp_substr starts_with translate quote_ident
+    quote_literal quote_nullable to_hex to_bin to_oct ascii chr overlay normalize is_normalized
+    casefold string_to_array string_to_table to_char to_number similar_to_escape like_escape
+    pg_collation_for unistr text
+    """
+)
+DATETIME_FUNCTIONS = _words(
+    """
+    now current_timestamp statement_timestamp transaction_timestamp clock_timestamp timeofday
+    date_trunc date_part extract age make_date make_time make_timestamp make_timestamptz
+    make_interval date_bin justify_days justify_hours justify_interval isfinite timezone
+    to_timestamp to_date overlaps date_add date_subtract
+    """
+)
+MATH_FUNCTIONS = _words(
+    """
+    abs ceil ceiling floor round trunc sign sqrt cbrt power pow exp ln log log10 mod div pi
+    degrees radians sin cos tan asin acos atan atan2 sind cosd tand asind acosd atand atan2d
+    sinh cosh tanh asinh acosh atanh random random_normal width_bucket scale min_scale
+    trim_scale gcd lcm factorial greatest least
+    """
+)
+JSON_FUNCTIONS = _words(
+    """
+    to_json to_jsonb array_to_json row_to_json json_build_array jsonb_build_array
+    json_build_object jsonb_build_object json_object jsonb_object json_array_length
+    jsonb_array_length json_each jsonb_each json_each_text jsonb_each_text json_extract_path
+    jsonb_extract_path json_extract_path_text jsonb_extract_path_text json_object_keys
+    jsonb_object_keys json_array_elements jsonb_array_elements json_array_elements_text
+    jsonb_array_elements_text json_typeof jsonb_typeof json_strip_nulls jsonb_strip_nulls
+    json_populate_record jsonb_populate_record json_populate_recordset jsonb_populate_recordset
+    json_to_record jsonb_to_record json_to_recordset jsonb_to_recordset jsonb_set
+    jsonb_set_lax jsonb_insert jsonb_pretty jsonb_path_exists jsonb_path_match jsonb_path_query
+    jsonb_path_query_array jsonb_path_query_first jsonb_path_exists_tz jsonb_path_match_tz
+    jsonb_path_query_tz jsonb_path_query_array_tz jsonb_path_query_first_tz jsonb_concat
+    jsonb_contains jsonb_exists jsonb_exists_any jsonb_exists_all
+    """
+)
+ARRAY_FUNCTIONS = _words(
+    """
+    array_length array_upper array_lower array_dims array_ndims cardinality unnest array_append
+    array_prepend array_cat array_remove array_replace array_position array_positions
+    array_to_string array_fill trim_array array_reverse array_sample array_shuffle array_sort
+    generate_series generate_subscripts
+    """
+)
+OTHER_FUNCTIONS = _words(
+    """
+    coalesce nullif num_nulls num_nonnulls gen_random_uuid uuidv4 uuidv7 uuid_extract_timestamp
+    uuid_extract_version pg_typeof current_setting current_database current_schema
+    current_schemas to_tsvector to_tsquery plainto_tsquery phraseto_tsquery
+    websearch_to_tsquery ts_rank ts_rank_cd ts_headline setweight strip tsvector_to_array
+    array_to_tsvector numnode querytree ts_delete ts_filter isempty lower_inc upper_inc
+    lower_inf upper_inf range_merge multirange int4range int8range numrange tsrange tstzrange
+    daterange int4multirange int8multirange nummultirange tsmultirange tstzmultirange
+    datemultirange host hostmask masklen netmask network broadcast family inet_merge
+    inet_same_family abbrev set_masklen bool int2 int4 int8 float4 float8 numeric varchar
+    bpchar date time timestamp timestamptz interval uuid json jsonb
+    """
+)
+SAFE_FUNCTIONS = (
+    AGGREGATE_FUNCTIONS
+    | STRING_FUNCTIONS
+    | DATETIME_FUNCTIONS
+    | MATH_FUNCTIONS
+    | JSON_FUNCTIONS
+    | ARRAY_FUNCTIONS
+    | OTHER_FUNCTIONS
+)
+# Built-in TABLESAMPLE methods; extension ones (tsm_system_time waits) are refused.
+SAFE_SAMPLE_METHODS = frozenset({"system", "bernoulli"})
+
+
+@dataclass(frozen=True)
+class CheckedQuery:
+    """A query that passed `check_query`: its original text, kind, parse tree and $n count."""
+
+    sql: str
+    kind: QueryKind
+    tree: ast.RawStmt
+    param_count: int
+
+
+def check_query(text: str, *, allow_dml: bool = False) -> CheckedQuery:
+    """Parse untrusted SQL and accept it only if it is one safe statement; else raise Unsupported.
+
+    With `allow_dml`, UPDATE, DELETE and INSERT are accepted too: callers only EXPLAIN them
+    (never with ANALYZE), so they are planned, never executed.
+    """
+    try:
+        statements = pglast.parse_sql(text)
+    except pglast.parser.ParseError as err:
+        raise Unsupported(f"refused a query that does not parse: {err}; {ACCEPTED}") from None
+    if len(statements) != 1:
+        raise Unsupported(
+            f"refused {len(statements)} statements: expected exactly one, send one query at a "
+            f"time (no `;`-separated statements); {ACCEPTED}"
+        )
+    raw = statements[0]
+    kind = STATEMENT_KINDS.get(type(raw.stmt))
+    allowed = "select, update, delete, insert" if allow_dml else "select"
+    if kind is None or (kind != "select" and not allow_dml):
+        raise Unsupported(
+            f"refused {_statement_name(raw.stmt)!r} statement: only {allowed} can be checked; "
+            f"{ACCEPTED}"
+        )
+    param_count = 0
+    for node in walk_ast(raw.stmt):
+        _check_node(node, top=raw.stmt)
+        if isinstance(node, ast.ParamRef):
+            param_count = max(param_count, node.number)
+    return CheckedQuery(sql=text, kind=kind, tree=raw, param_count=param_count)
+
+
+def _statement_name(stmt: ast.Node) -> str:
+    """A readable statement name: 'DropStmt' -> 'drop'."""
+    name = type(stmt).__name__
+    return name.removesuffix("Stmt").lower() or name
+
+
+def walk_ast(root: ast.Node) -> Iterator[ast.Node]:
+    """Every pglast node below (and including) root, in source order; iterative, as queries
+    can nest deeply."""
+    stack: list[Any] = [root]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, ast.Node):
+            yield item
+            stack.extend(reversed([getattr(item, attr, None) for attr in type(item).__slots__]))
+        elif isinstance(item, (tuple, list)):
+            stack.extend(reversed(item))
+
+
+def _check_node(node: ast.Node, top: ast.Node) -> None:
+    """Raise Unsupported if this one node is unsafe."""
+    if isinstance(node, (ast.InsertStmt, ast.UpdateStmt, ast.DeleteStmt, ast.MergeStmt)):
+        if node is not top:
+            raise Unsupported(
+                f"refused data-modifying {_statement_name(node)!r} inside the query (a CTE or "
+                f"sub-statement that writes); {ACCEPTED}"
+            )
+    elif isinstance(node, ast.SelectStmt):
+        if node.intoClause is not None:
+            raise Unsupported(f"refused SELECT … INTO (it creates a table); {ACCEPTED}")
+        if node.lockingClause:
+            raise Unsupported(
+                f"refused locking clause (FOR UPDATE/NO KEY UPDATE/SHARE/KEY SHARE); {ACCEPTED}"
+            )
+    elif isinstance(node, ast.FuncCall):
+        _check_function(_names(node.funcname))
+    elif isinstance(node, ast.RangeTableSample):
+        method = _names(node.method)
+        if len(method) > 1 or method[-1] not in SAFE_SAMPLE_METHODS:
+            raise Unsupported(
+                f"refused TABLESAMPLE method {'.'.join(method)!r}: only SYSTEM and BERNOULLI; "
+                f"{ACCEPTED}"
+            )
+    else:
+        operator = _operator_name(node)
+        schema = ".".join(operator[:-1])
+        if schema not in ("", "pg_catalog"):
+            raise Unsupported(
+                f"refused operator {'.'.join(operator)!r} from schema {schema!r}: only "
+                f"built-in operators; {ACCEPTED}"
+            )
+
+
+def _operator_name(node: ast.Node) -> list[str]:
+    """The operator name a node uses (`OPERATOR(s.+)`, `ORDER BY … USING`), if any."""
+    if isinstance(node, ast.A_Expr):
+        return _names(node.name)
+    if isinstance(node, ast.SortBy):
+        return _names(node.useOp)
+    if isinstance(node, ast.SubLink):
+        return _names(node.operName)
+    return []
+
+
+def _names(nodes: Any) -> list[str]:
+    """The strings of a pglast name list: (String('pg_catalog'), String('lower'))."""
+    return [getattr(item, "sval", "*") for item in nodes or ()]
+
+
+def _check_function(names: list[str]) -> None:
+    """Accept a (possibly pg_catalog-qualified) call of an allow-listed function.
+
+    Names compare exactly: the parser already folded unquoted names to lower case, and a
+    quoted "Lower" is another (user-defined) function.
+    """
+    schema = ".".join(names[:-1])
+    if names[-1] in SAFE_FUNCTIONS and schema in ("", "pg_catalog"):
+        return
+    reason = (
+        "it is not on the allow-list of ordinary read-only functions"
+        if schema in ("", "pg_catalog")
+        else "user-defined and extension functions are refused (their body may do anything)"
+    )
+    raise Unsupported(
+        f"refused function call {'.'.join(names)!r}: {reason}; replace it with a literal or a "
+        f"$n parameter; {ACCEPTED}"
+    )
+
+
+# --- planning -------------------------------------------------------------------------------
+
+
+def plan(
+    conn: psycopg.Connection, query: CheckedQuery, *, analyze: bool = False, verbose: bool = False
+) -> dict:
+    """EXPLAIN (FORMAT JSON) a checked query; return the top object ("Plan", "Planning Time"...).
+
+    `analyze=True` (SELECT without $n parameters only) executes the query; like every EXPLAIN
+    here it runs in a savepoint that is always rolled back, under the caller's statement
+    timeout. `verbose=True` adds VERBOSE (schema names, output columns). A query that fails
+    (unknown table, type error) raises Unsupported and leaves the caller's transaction usable;
+    other server errors (QueryCanceled at the timeout) propagate.
+    """
+    if analyze and query.kind != "select":
+        raise Unsupported(
+            f"refused analyze for a {query.kind.upper()} query: only SELECT is ever executed; "
+            "call again with analyze=False for its estimated plan"
+        )
+    if analyze and query.param_count:
+        raise Unsupported(
+            f"refused analyze for a query with {query.param_count} $n parameter(s): executing "
+            "needs values; put literals in place of the parameters or use analyze=False"
+        )
+    options = ", ".join(["ANALYZE, BUFFERS"] * analyze + ["VERBOSE"] * verbose + ["FORMAT JSON"])
+    name = sql.Identifier(f"pgarchitect_{secrets.token_hex(8)}")
+    prepared = executing = False
+    try:
+        with conn.transaction(force_rollback=True):
+            _pin_string_syntax(conn)
+            if analyze:
+                # Plan first: planning errors name tables and types, while errors raised when
+                # executing may quote row values ('invalid input syntax …: "<a secret>"').
+                _explain(conn, "EXPLAIN (FORMAT JSON)\n", query.sql)
+                executing = True
+            if not query.param_count:
+                return _explain(conn, f"EXPLAIN ({options})\n", query.sql)
+            # Generic plan for $n (every version): see _prepare for why not GENERIC_PLAN.
+            _prepare(conn, name, query)
+            prepared = True
+            conn.execute(
+                "SELECT set_config('plan_cache_mode', 'force_generic_plan', true)", prepare=False
+            )
+            nulls = sql.SQL(", ").join([sql.NULL] * query.param_count)
+            explain = sql.SQL("EXPLAIN ({}) EXECUTE {}({})").format(sql.SQL(options), name, nulls)
+            return _top_plan(conn.execute(explain, binary=True, prepare=False).fetchone())
+    except psycopg.errors.InsufficientPrivilege:
+        raise  # the MCP edge says which grant is missing
+    except (psycopg.ProgrammingError, psycopg.DataError) as err:
+        message = (err.diag.message_primary or str(err)).strip()
+        if executing:
+            message = f"{type(err).__name__} (SQLSTATE {err.sqlstate}) while executing"
+        raise Unsupported(
+            f"the query failed in the database: {message}; fix the query (tables "
+            "schema-qualified or on the search path, types matching)"
+        ) from None
+    finally:
+        if prepared:
+            # Never leave a prepared statement behind (PgBouncer transaction mode); a broken
+            # connection takes it with it.
+            with contextlib.suppress(psycopg.OperationalError):
+                conn.execute(sql.SQL("DEALLOCATE {}").format(name), prepare=False)
+
+
+def _pin_string_syntax(conn: psycopg.Connection) -> None:
+    """Make the server read '…' literals as pglast did (for this savepoint only)."""
+    if conn.info.parameter_status("standard_conforming_strings") != "on":
+        # Otherwise a backslash could keep open on the server a string pglast saw closed, and
+        # hide code from the check.
+        conn.execute("SELECT set_config('standard_conforming_strings', 'on', true)", prepare=False)
+
+
+def plan_cost(conn: psycopg.Connection, query: CheckedQuery) -> float:
+    """The planner's total cost of the query's top plan node (no ANALYZE)."""
+    return float(plan(conn, query)["Plan"]["Total Cost"])
+
+
+def _explain(conn: psycopg.Connection, prefix: str, text: str) -> dict:
+    """Send prefix + checked text with the extended protocol (binary=True), never prepared."""
+    # A parameterless execute(str) would use the simple protocol, which runs `;`-stacked
+    # statements; binary=True forces Parse/Bind/Execute, which accepts only one.
+    statement: Any = prefix + text  # checked text: one statement, by pglast and by protocol
+    return _top_plan(conn.execute(statement, binary=True, prepare=False).fetchone())
+
+
+def _prepare(conn: psycopg.Connection, name: sql.Identifier, query: CheckedQuery) -> None:
+    """PREPARE the query under name, over the extended protocol, with no values bound.
+
+    Why not `EXPLAIN (GENERIC_PLAN)` on PostgreSQL 16+: over the extended protocol its `$n`
+    become bind parameters that need values (and bound NULLs are constant-folded into
+    `One-Time Filter: false`); only the simple protocol, which allows stacking, takes it bare.
+    PREPARE is a utility statement whose query is analysed at execution, so Parse/Bind accept
+    it with `$n` in the text; it is planned afresh, after any hypothetical index exists.
+    """
+    text: Any = sql.SQL("PREPARE {} AS\n").format(name).as_string(conn) + query.sql
+    conn.execute(text, binary=True, prepare=False)
+
+
+def _top_plan(row: Any) -> dict:
+    """The first object of EXPLAIN's JSON array, whether it came back as text or parsed."""
+    document = row[0]
+    if isinstance(document, (str, bytes)):
+        document = json.loads(document)
+    return document[0]
+
+
+@contextlib.contextmanager
+def schema_first_on_path(conn: psycopg.Connection, schema: str) -> Iterator[None]:
+    """Plan with the schema first on the search path, as the application would, then restore."""
+    saved = conn.execute("SELECT current_setting('search_path')").fetchone()[0]  # type: ignore[index]
+    path = sql.SQL("{}, public").format(sql.Identifier(schema)).as_string(conn)
+    conn.execute("SELECT set_config('search_path', %s, true)", (path,))
+    try:
+        yield
+    finally:
+        if conn.info.transaction_status == psycopg.pq.TransactionStatus.INTRANS:
+            conn.execute("SELECT set_config('search_path', %s, true)", (saved,))

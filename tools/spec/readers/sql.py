@@ -1,0 +1,423 @@
+"""SQL blocks of a spec, read with pglast: CREATE TABLE/INDEX/TYPE/POLICY and ALTER TABLE.
+
+MySQL and SQLite flavours (`AUTO_INCREMENT`, `AUTOINCREMENT`, backquoted names, `ENUM('a','b')`,
+`ON UPDATE CURRENT_TIMESTAMP`, `ENGINE=…`) are rewritten at the token level (pglast's scanner,
+never a regex over SQL) before parsing, and the dialect is recorded. Statements pglast cannot
+read become warnings with their line; DML (sample INSERT/SELECT) is skipped on purpose.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from pglast import ast, enums, parse_sql
+from pglast.parser import ParseError, scan, split
+from pglast.stream import RawStream
+
+from tools.spec.builder import SpecBuilder
+from tools.spec.model import (
+    Entity,
+    Reference,
+    SpecColumn,
+    SpecConstraint,
+    SpecEnum,
+    SpecIndex,
+    SpecPolicy,
+)
+from tools.spec.readers.columns import ACTIONS
+from tools.spec.typenames import pg_type_of
+
+# pg_catalog names pglast gives -> format_type spelling
+CATALOG = {
+    "int4": "integer",
+    "int8": "bigint",
+    "int2": "smallint",
+    "bool": "boolean",
+    "float8": "double precision",
+    "float4": "real",
+    "timestamptz": "timestamp with time zone",
+    "timestamp": "timestamp without time zone",
+    "time": "time without time zone",
+    "timetz": "time with time zone",
+    "varchar": "character varying",
+    "bpchar": "character",
+    "numeric": "numeric",
+    "interval": "interval",
+    "bit": "bit",
+    "varbit": "bit varying",
+}
+FK_CHARS = {"a": "NO ACTION", "r": "RESTRICT", "c": "CASCADE", "n": "SET NULL", "d": "SET DEFAULT"}
+_DROP_WORDS = {"AUTO_INCREMENT", "AUTOINCREMENT", "UNSIGNED", "ZEROFILL"}
+_MYSQL_TYPES = {"datetime", "tinyint", "mediumint", "longtext", "mediumtext", "tinytext", "double"}
+_DML = (ast.InsertStmt, ast.SelectStmt, ast.UpdateStmt, ast.DeleteStmt, ast.TransactionStmt)
+_DML_START = re.compile(
+    r"^\s*(?:--[^\n]*\n\s*)*(SELECT|INSERT|UPDATE|DELETE|WITH|EXPLAIN|VALUES)\b", re.I
+)
+_OBJECTS = {"VIEW", "FUNCTION", "TRIGGER", "EXTENSION", "SCHEMA", "SEQUENCE", "GRANT", "REVOKE"}
+
+
+def deparse(node: Any) -> str:
+    """SQL text of an expression node (constants and now() without the printer: it is slow)."""
+    if isinstance(node, ast.A_Const):
+        if node.isnull:
+            return "NULL"
+        value = node.val
+        if isinstance(value, ast.String):
+            return "'" + value.sval.replace("'", "''") + "'"
+        if isinstance(value, ast.Boolean):
+            return "true" if value.boolval else "false"
+        if isinstance(value, ast.Integer):
+            return str(value.ival)
+        if isinstance(value, ast.Float):
+            return str(value.fval)
+    if isinstance(node, ast.FuncCall) and not node.args and not node.agg_star:
+        return ".".join(n.sval for n in node.funcname) + "()"
+    if isinstance(node, ast.SQLValueFunction):
+        return node.op.name.removeprefix("SVFOP_")
+    return RawStream()(node)
+
+
+def _rewrite(statement: str) -> tuple[str, set[str]]:
+    """Token-level rewrite of MySQL/SQLite words Postgres does not know; returns the dialects."""
+    dialects: set[str] = set()
+    try:
+        tokens = scan(statement)
+    except Exception:  # the scanner refuses: leave the text to the parser's error
+        return statement, dialects
+    out: list[str] = []
+    pos, skip_until = 0, -1
+    for index, token in enumerate(tokens):
+        text = statement[token.start : token.end + 1]
+        upper = text.upper()
+        if token.start <= skip_until:
+            continue
+        out.append(statement[pos : token.start])
+        pos = token.end + 1
+        if text == "`":
+            out.append('"')
+            dialects.add("mysql")
+        elif upper in _DROP_WORDS:
+            dialects.add("sqlite" if upper == "AUTOINCREMENT" else "mysql")
+            out.append(" ")
+            if upper in ("AUTO_INCREMENT", "AUTOINCREMENT"):
+                out.append(" /*auto*/ ")
+        elif (
+            upper == "ENUM"
+            and index + 1 < len(tokens)
+            and statement[tokens[index + 1].start] == "("
+        ):
+            close = next(
+                (t for t in tokens[index + 1 :] if statement[t.start : t.end + 1] == ")"), None
+            )
+            end = close.end if close else token.end
+            values = statement[tokens[index + 1].start + 1 : end]
+            out.append(f"text /*enum:{values.replace('*/', '')}*/")
+            skip_until, pos = end, end + 1
+            dialects.add("mysql")
+        elif (
+            upper == "ON"
+            and index + 2 < len(tokens)
+            and statement[tokens[index + 1].start : tokens[index + 1].end + 1].upper() == "UPDATE"
+            and _in_column_list(tokens, index, statement)
+        ):
+            end = tokens[index + 2].end
+            if index + 3 < len(tokens) and statement[tokens[index + 3].start] == "(":
+                end = tokens[index + 4].end if index + 4 < len(tokens) else end
+            out.append(" ")
+            skip_until, pos = end, end + 1
+            dialects.add("mysql")
+        elif upper in ("ENGINE", "CHARSET", "COLLATE") and _after_table(tokens, index, statement):
+            out.append(" ")
+            skip_until = tokens[-1].end
+            pos = len(statement)
+            dialects.add("mysql")
+        else:
+            out.append(text)
+    out.append(statement[pos:])
+    return "".join(out), dialects
+
+
+def _in_column_list(tokens: list[Any], index: int, statement: str) -> bool:
+    """ON UPDATE inside a column definition (not an FK's ON UPDATE action)."""
+    nxt = statement[tokens[index + 2].start : tokens[index + 2].end + 1].upper()
+    return nxt in ("CURRENT_TIMESTAMP", "NOW", "CURRENT_TIMESTAMP()")
+
+
+def _after_table(tokens: list[Any], index: int, statement: str) -> bool:
+    """A table option after the closing parenthesis of CREATE TABLE (…)."""
+    depth = 0
+    for token in tokens[:index]:
+        char = statement[token.start : token.end + 1]
+        depth += char == "("
+        depth -= char == ")"
+    return depth == 0 and statement.lstrip().upper().startswith("CREATE")
+
+
+def sql_type(type_name: ast.TypeName) -> tuple[str, str, bool]:
+    """(format_type spelling, words as written, auto increment) of a pglast TypeName."""
+    names = [n.sval for n in type_name.names]
+    name = names[-1].lower()
+    mods = []
+    for mod in type_name.typmods or ():
+        if isinstance(mod, ast.A_Const) and mod.val is not None:
+            mods.append(str(getattr(mod.val, "ival", getattr(mod.val, "sval", ""))))
+    array = bool(type_name.arrayBounds)
+    if name in CATALOG and (len(names) > 1 or name in ("varchar", "bpchar", "numeric")):
+        base = CATALOG[name]
+        if mods and name in ("varchar", "bpchar", "numeric", "bit", "varbit"):
+            base = f"{base}({','.join(mods)})"
+        elif mods and name in ("timestamp", "timestamptz", "time", "timetz"):
+            head, _, tail = base.partition(" ")
+            base = f"{head}({mods[0]}) {tail}"
+        elif name == "bpchar" and not mods:
+            base = "character(1)"
+        words = name + (f"({','.join(mods)})" if mods else "")
+        return base + ("[]" if array else ""), words, False
+    if name in ("datetime",):
+        return "timestamp without time zone" + ("[]" if array else ""), name, False
+    if name == "json" and len(names) == 1:
+        return "json" + ("[]" if array else ""), name, False
+    info = pg_type_of(name, mods, array)
+    words = name + (f"({','.join(mods)})" if mods else "") + ("[]" if array else "")
+    return info.pg_type or words, words, info.auto_increment
+
+
+def _line(block_start: int, text: str, location: int | None) -> int:
+    """1-based spec line of a character offset inside a block that starts at block_start."""
+    if location is None or location < 0:
+        return block_start
+    return block_start + text.count("\n", 0, location)
+
+
+def read_sql(code: str, first_line: int, builder: SpecBuilder, *, future: bool = False) -> None:
+    """Read one SQL block (first_line = spec line of its first code line)."""
+    try:
+        statements = split(code, with_parser=False)
+    except Exception as error:  # the scanner found no statement boundary it could trust
+        builder.warn(first_line, f"sql block not read: {error}")
+        return
+    builder.dialects.add("postgresql")
+    offset = 0
+    for statement in statements:
+        start = code.find(statement, offset)
+        offset = start + len(statement) if start >= 0 else offset
+        line = _line(first_line, code, start + len(statement) - len(statement.lstrip()))
+        if _DML_START.match(statement):
+            continue  # sample queries: nothing to read, parsing them only costs time
+        text, dialects = statement, set()
+        try:
+            parsed = parse_sql(text)
+        except ParseError:
+            text, dialects = _rewrite(statement)
+            try:
+                parsed = parse_sql(text)
+            except ParseError as error:
+                reason = re.sub(r",? at (index|location) \d+.*$", "", str(error), flags=re.S)
+                builder.warn(line, f"sql statement not read ({reason})")
+                continue
+        builder.dialects.update(dialects)
+        for raw in parsed:
+            _statement(raw.stmt, text, line, builder, future)
+
+
+def _statement(stmt: Any, text: str, line: int, builder: SpecBuilder, future: bool) -> None:
+    def at(location: int | None) -> int:
+        return _line(line, text, location)
+
+    if isinstance(stmt, ast.CreateStmt):
+        _create_table(stmt, text, at, builder, future)
+    elif isinstance(stmt, ast.IndexStmt):
+        columns = []
+        for element in stmt.indexParams:
+            if element.name:
+                columns.append(element.name)
+            elif element.expr is not None:
+                columns.append(f"({deparse(element.expr)})")
+        builder.indexes.append(
+            SpecIndex(
+                table=stmt.relation.relname,
+                columns=columns,
+                name=stmt.idxname,
+                unique=bool(stmt.unique),
+                method=stmt.accessMethod or "btree",
+                where=deparse(stmt.whereClause) if stmt.whereClause is not None else None,
+                future=future,
+                line=line,
+            )
+        )
+    elif isinstance(stmt, ast.AlterTableStmt):
+        _alter_table(stmt, text, at, builder, future)
+    elif isinstance(stmt, ast.CreateEnumStmt):
+        name = stmt.typeName[-1].sval
+        builder.enums[name] = SpecEnum(
+            name=name, values=[v.sval for v in stmt.vals or ()], line=line
+        )
+    elif isinstance(stmt, ast.CreatePolicyStmt):
+        builder.policies.append(
+            SpecPolicy(
+                table=stmt.table.relname,
+                name=stmt.policy_name,
+                command=(stmt.cmd_name or "all").upper(),
+                using=deparse(stmt.qual) if stmt.qual is not None else None,
+                with_check=deparse(stmt.with_check) if stmt.with_check is not None else None,
+                line=line,
+            )
+        )
+    elif (
+        isinstance(stmt, _DML)
+        or type(stmt).__name__.upper().removesuffix("STMT").removeprefix("CREATE") in _OBJECTS
+        or isinstance(
+            stmt,
+            (
+                ast.ViewStmt,
+                ast.CreateFunctionStmt,
+                ast.CreateTrigStmt,
+                ast.CreateExtensionStmt,
+                ast.CreateSchemaStmt,
+                ast.GrantStmt,
+                ast.CommentStmt,
+                ast.CreateSeqStmt,
+                ast.DropStmt,
+                ast.DoStmt,
+                ast.VariableSetStmt,
+            ),
+        )
+    ):
+        return
+    else:
+        builder.warn(line, f"sql statement {type(stmt).__name__} not used")
+
+
+def _create_table(
+    stmt: ast.CreateStmt, text: str, at: Any, builder: SpecBuilder, future: bool
+) -> None:
+    name = stmt.relation.relname
+    entity = builder.entity(name, at(stmt.relation.location), "sql", future=future, defines=True)
+    for element in stmt.tableElts or ():
+        if isinstance(element, ast.ColumnDef):
+            builder.add_column(entity, _column(element, name, text, at), "sql")
+        elif isinstance(element, ast.Constraint):
+            _table_constraint(element, entity, at(element.location), builder)
+
+
+def _column(column: ast.ColumnDef, table: str, text: str, at: Any) -> SpecColumn:
+    pg_type, words, auto = sql_type(column.typeName)
+    location = column.location
+    spec = SpecColumn(
+        name=column.colname,
+        type=words,
+        pg_type=pg_type,
+        line=at(location),
+        stated=["type", "nullable", "default"],
+    )
+    first = text[location : location + 400].split("\n", 1)[0] if location is not None else ""
+    if column.typeName.names[-1].sval.lower() == "enum":
+        spec.pg_type = "text"
+        spec.enum_values = [
+            m.val.sval
+            for m in column.typeName.typmods or ()
+            if isinstance(m, ast.A_Const) and isinstance(m.val, ast.String)
+        ]
+        spec.dialects.add("mysql")
+    elif "/*enum:" in first:
+        values = first.split("/*enum:", 1)[1].split("*/", 1)[0]
+        spec.enum_values = [v.strip().strip("'\"") for v in values.split(",") if v.strip()]
+    if auto or "/*auto*/" in first:
+        spec.auto_increment = True
+    for constraint in column.constraints or ():
+        kind = constraint.contype
+        if kind == enums.ConstrType.CONSTR_NOTNULL:
+            spec.nullable = False
+        elif kind == enums.ConstrType.CONSTR_NULL:
+            spec.nullable = True
+        elif kind == enums.ConstrType.CONSTR_PRIMARY:
+            spec.primary_key, spec.nullable = True, False
+            spec.stated.append("primary_key")
+        elif kind == enums.ConstrType.CONSTR_UNIQUE:
+            spec.unique = True
+            spec.stated.append("unique")
+        elif kind == enums.ConstrType.CONSTR_DEFAULT:
+            spec.default = deparse(constraint.raw_expr)
+        elif kind == enums.ConstrType.CONSTR_CHECK:
+            spec.check = deparse(constraint.raw_expr)
+        elif kind == enums.ConstrType.CONSTR_IDENTITY:
+            spec.auto_increment = True
+            spec.identity = "always" if constraint.generated_when == "a" else "by default"
+        elif kind == enums.ConstrType.CONSTR_FOREIGN:
+            spec.references = _reference(constraint)
+            spec.stated.append("references")
+    return spec
+
+
+def _reference(constraint: ast.Constraint) -> Reference:
+    columns = [a.sval for a in constraint.pk_attrs or ()]
+    action = FK_CHARS.get(constraint.fk_del_action or "a", "NO ACTION")
+    return Reference(
+        table=constraint.pktable.relname,
+        column=columns[0] if columns else None,
+        on_delete=None if constraint.fk_del_action in (None, "a") else action,
+    )
+
+
+def _table_constraint(
+    constraint: ast.Constraint, entity: Entity, line: int, builder: SpecBuilder
+) -> None:
+    kind = constraint.contype
+    keys = [k.sval for k in constraint.keys or ()]
+    if kind in (enums.ConstrType.CONSTR_PRIMARY, enums.ConstrType.CONSTR_UNIQUE):
+        word = "primary key" if kind == enums.ConstrType.CONSTR_PRIMARY else "unique"
+        builder.key(entity, word, keys, line, constraint.conname)
+    elif kind == enums.ConstrType.CONSTR_CHECK:
+        builder.constraints.append(
+            SpecConstraint(
+                table=entity.name,
+                kind="check",
+                name=constraint.conname,
+                expression=deparse(constraint.raw_expr),
+                line=line,
+            )
+        )
+    elif kind == enums.ConstrType.CONSTR_FOREIGN:
+        columns = [a.sval for a in constraint.fk_attrs or ()]
+        reference = _reference(constraint)
+        if len(columns) == 1 and entity.column(columns[0]) is not None:
+            column = entity.column(columns[0])
+            assert column is not None
+            column.references = reference
+            column.stated = sorted(set(column.stated) | {"references"})
+        else:
+            builder.constraints.append(
+                SpecConstraint(
+                    table=entity.name,
+                    kind="foreign key",
+                    columns=columns,
+                    name=constraint.conname,
+                    references=reference,
+                    ref_columns=[a.sval for a in constraint.pk_attrs or ()],
+                    line=line,
+                )
+            )
+
+
+def _alter_table(
+    stmt: ast.AlterTableStmt, text: str, at: Any, builder: SpecBuilder, future: bool
+) -> None:
+    name = stmt.relation.relname
+    line = at(stmt.relation.location)
+    for command in stmt.cmds or ():
+        subtype = command.subtype
+        if subtype == enums.AlterTableType.AT_AddColumn:
+            entity = builder.entity(name, line, "sql", future=future)
+            builder.add_column(entity, _column(command.def_, name, text, at), "sql")
+        elif subtype == enums.AlterTableType.AT_AddConstraint:
+            entity = builder.entity(name, line, "sql", future=future)
+            _table_constraint(command.def_, entity, at(command.def_.location), builder)
+        elif (
+            subtype == enums.AlterTableType.AT_EnableRowSecurity
+            or subtype == enums.AlterTableType.AT_ForceRowSecurity
+        ):
+            builder.entity(name, line, "sql", future=future).rls_enabled = True
+        else:
+            builder.warn(line, f"alter table {name}: {subtype.name.lower()} not used")
+    _ = ACTIONS
