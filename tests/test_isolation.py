@@ -10,8 +10,8 @@ import pytest
 from psycopg import sql
 
 from tools.errors import ConfigError, NotFound
-from tools.isolation.checks import CODES
 from tools.isolation.report import IsolationReport, render_isolation, validate_isolation
+from tools.isolation.rules import RULES
 
 BINDING = "(SELECT current_setting('app.tenant_id', true))::uuid"
 # A tenant root and a correct tenant table: the clean twin of every planted defect.
@@ -269,7 +269,7 @@ def test_isolation_reports_planted_defect(ddl, schema, ro, planted, code, obj):
 
 def test_every_code_has_a_planted_test():
     planted = {p.values[1] for p in PLANTED}
-    assert set(CODES) == planted | OTHER_TESTS
+    assert {rule.code for rule in RULES} == planted | OTHER_TESTS
 
 
 def test_correct_schema_is_isolated(ddl, schema, ro):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tools.isolation.checks import wrap_session_calls
+from tools.isolation.fixes import wrap_session_calls
 from tools.isolation.policy_expr import PolicyContext, analyze_policy_expr
 
 CONTEXT = PolicyContext(

@@ -4,6 +4,7 @@ Inside the caller's READ ONLY transaction and a savepoint that is always rolled 
 real tenant ids as the connecting role, switch to the app role with `set_config('role', …, true)`,
 set the tenant setting to each id, and count per tenant table the rows whose tenant column
 differs. Counts only, never rows; the role and setting are restored before returning.
+`probe_tenants` picks the tables of a classified schema; `leak_finding` reports what it saw.
 """
 
 from __future__ import annotations
@@ -17,6 +18,9 @@ from psycopg.rows import dict_row
 from pydantic import BaseModel, Field
 
 from tools.errors import ConfigError, NotFound
+from tools.findings import Finding, finding
+from tools.isolation.classify import Context
+from tools.isolation.rules import RULES
 
 # A custom (placeholder) setting: two or more dotted identifiers, e.g. app.tenant_id.
 CUSTOM_SETTING = re.compile(r"[A-Za-z_][A-Za-z0-9_$]*(\.[A-Za-z_][A-Za-z0-9_$]*)+")
@@ -29,6 +33,7 @@ SELECT r.rolname, r.rolsuper, r.rolbypassrls,
 FROM pg_roles r WHERE r.rolname = %(role)s
 """
 ROLE_NAMES = "SELECT rolname FROM pg_roles WHERE rolname !~ '^pg_' ORDER BY rolname"
+PROBE_TENANTS = 3
 
 
 class ProbeCount(BaseModel):
@@ -141,3 +146,40 @@ def _count(conn: psycopg.Connection, target: tuple[str, str, str], tenant: str) 
     except (psycopg.ProgrammingError, psycopg.DataError, psycopg.errors.QueryCanceled) as err:
         return entry.model_copy(update={"error": str(err).splitlines()[0]})
     return entry.model_copy(update={"visible_rows": row[0], "foreign_rows": row[1]})
+
+
+def probe_tenants(
+    conn: psycopg.Connection, ctx: Context, app_role: str, setting: str
+) -> ProbeResult:
+    """Probe every tenant-owned table (and the root) as app_role, acting as a few real tenants."""
+    schema = ctx.snapshot.schema_name
+    targets = []
+    for name, item in sorted(ctx.classes.items()):
+        if item.table_class == "tenant-owned" and ctx.tenant_column:
+            targets.append((schema, name, ctx.tenant_column))
+        elif item.table_class == "tenant root" and len(item.key_columns) == 1:
+            targets.append((schema, name, next(iter(item.key_columns))))
+    # The root lists the tenants; tenant tables are the fallback when it is empty or missing.
+    sources = sorted(targets, key=lambda t: ctx.classes[t[1]].table_class != "tenant root")
+    tenants = fetch_tenant_ids(conn, sources, PROBE_TENANTS)
+    note = None
+    if not targets:
+        note = "no tenant-owned table to probe"
+    elif not tenants:
+        note = f"no tenant ids visible to {ctx.snapshot.role.name!r}: nothing to act as"
+    counts = run_probe(conn, targets, app_role, setting, tenants) if tenants else []
+    return ProbeResult(
+        app_role=app_role, tenant_setting=setting, tenants=tenants, counts=counts, note=note
+    )
+
+
+def leak_finding(table: str, count: int, probe: ProbeResult) -> Finding:
+    """ISO029: the probe read rows of other tenants in `table`."""
+    return finding(
+        RULES["ISO029"],
+        table,
+        f"acting as a tenant, {probe.app_role!r} read {count} rows of other tenants",
+        f"set_config('role', {probe.app_role!r}), set_config({probe.tenant_setting!r}, <tenant>) "
+        f"for tenants {', '.join(probe.tenants)}: up to {count} rows with another tenant id",
+        None,
+    )

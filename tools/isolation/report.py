@@ -1,10 +1,10 @@
 """`validate_isolation`: can one tenant see or write another tenant's rows? Table by table.
 
 Fetches one snapshot (`tools.catalog`), finds the tenant column and root (`tools.tenancy`),
-classifies every table and runs the static rules of `tools.isolation_checks` (policy
-expressions are read through pglast by `tools.policy_expr`). With `probe=True` it also proves
-leaks against live data (`tools.isolation_probe`). Returns findings per table, a verdict and a
-fix script that applies all the DDL in a sensible order. Never writes.
+classifies every table (`classify`) and runs the static rules (`rls`, `policies`, `keys`,
+`objects`; codes in `rules`). With `probe=True` it also proves leaks against live data
+(`probe`). Returns findings per table, a verdict and a fix script (`fixes`) that applies all
+the DDL in a sensible order. Never writes. The models and the text renderer live here too.
 """
 
 from __future__ import annotations
@@ -17,31 +17,31 @@ from pydantic import BaseModel, Field
 
 from tools.catalog.snapshot import SchemaSnapshot, fetch_snapshot
 from tools.errors import ConfigError, NotFound
-from tools.findings import Finding, count_by_severity, sort_findings
-from tools.isolation.checks import (
-    CODES,
-    Classified,
-    Context,
+from tools.findings import Finding, count_by_severity, render_finding, sort_findings
+from tools.isolation.classify import Classified, Context, classify_tables
+from tools.isolation.fixes import build_fix_script, predicate_template
+from tools.isolation.keys import (
+    check_keys,
+    check_ownership,
+    check_policy_indexes,
+    check_tenant_column,
+)
+from tools.isolation.objects import (
     check_app_role,
     check_connecting_role,
     check_functions,
-    check_keys,
-    check_ownership,
-    check_policies,
-    check_policy_indexes,
-    check_rls,
-    check_tenant_column,
     check_views,
-    classify_tables,
-    finding,
 )
+from tools.isolation.policies import check_policies
 from tools.isolation.probe import (
     ProbeResult,
     check_tenant_setting,
     fetch_app_role,
-    fetch_tenant_ids,
-    run_probe,
+    leak_finding,
+    probe_tenants,
 )
+from tools.isolation.rls import check_rls
+from tools.isolation.rules import RULES
 from tools.spec.model import SchemaSpec
 from tools.tenancy import resolve_tenant_column, tenant_root
 
@@ -49,38 +49,6 @@ TableClass = Literal["tenant root", "tenant-owned", "indirectly owned", "shared"
 Verdict = Literal[
     "leak proven", "not isolated", "isolated with warnings", "isolated", "no tenancy found"
 ]
-PROBE_TENANTS = 3
-# Fix script order: columns, then keys, indexes, RLS switches, policies, views and functions.
-FIX_PHASES = {
-    "ISO003": 1,
-    "ISO018": 2,
-    "ISO021": 2,
-    "ISO019": 2,
-    "ISO020": 2,
-    "ISO016": 3,
-    "ISO017": 3,
-    "ISO001": 4,
-    "ISO005": 4,
-    "ISO002": 4,
-    "ISO022": 4,
-    "ISO028": 4,
-    "ISO004": 5,
-    "ISO006": 5,
-    "ISO007": 5,
-    "ISO008": 5,
-    "ISO010": 5,
-    "ISO011": 5,
-    "ISO014": 5,
-    "ISO031": 5,
-    "ISO015": 6,
-    "ISO012": 6,
-    "ISO013": 6,
-    "ISO024": 7,
-    "ISO025": 7,
-    "ISO026": 7,
-    "ISO027": 8,
-}
-POLICY_REPLACEMENTS = {"ISO006", "ISO007", "ISO008", "ISO010", "ISO011"}
 
 
 class TableIsolation(BaseModel):
@@ -188,7 +156,7 @@ def validate_isolation(
     root = tenant_root(snapshot, column) if column else None
     ctx = Context(snapshot=snapshot, tenant_column=column, root=root, predicate="")
     ctx.classes = classify_tables(ctx, shared)
-    ctx.predicate = _predicate_template(ctx.classes, tenant_setting)
+    ctx.predicate = predicate_template(ctx.classes, tenant_setting)
 
     per_table = {name: _table_findings(ctx, item) for name, item in ctx.classes.items()}
     others = check_views(ctx) + check_functions(ctx) + check_connecting_role(ctx)
@@ -202,9 +170,9 @@ def validate_isolation(
                     f"the connecting role {snapshot.role.name!r} cannot SET ROLE {app_role!r}; "
                     f"GRANT {app_role} TO {snapshot.role.name}, or probe=False"
                 )
-            probe_result = _probe(conn, ctx, app_role, tenant_setting or "")
+            probe_result = probe_tenants(conn, ctx, app_role, tenant_setting or "")
             for table, count in probe_result.leaks.items():
-                per_table[table.split(".", 1)[1]].append(_leak(table, count, probe_result))
+                per_table[table.split(".", 1)[1]].append(leak_finding(table, count, probe_result))
     report = _report(ctx, per_table, others, keys, probe_result)
     if spec is not None and (spec_column or spec_shared):
         report.spec_path = spec.path
@@ -218,10 +186,10 @@ def _suppress_keys(suppress: list[str] | None) -> set[str]:
     keys = set(suppress or [])
     for key in keys:
         code = key.split(":", 1)[0]
-        if code not in CODES:
+        if code not in RULES:
             raise ConfigError(
                 f"unknown rule {code!r} in suppress; pass codes like 'ISO007' or "
-                f"'ISO007:table', one of: {', '.join(CODES)}"
+                f"'ISO007:table', one of: {', '.join(RULES.titles())}"
             )
     return keys
 
@@ -245,29 +213,6 @@ def _shared(snapshot: SchemaSnapshot, shared_tables: list[str] | None) -> set[st
     return set(shared_tables or [])
 
 
-def _predicate_template(classes: dict[str, Classified], tenant_setting: str | None) -> str:
-    """The tenant filter proposed in fixes: the setting given, else the binding most used."""
-    seen = Counter(
-        binding
-        for item in classes.values()
-        for using, check in item.analyses.values()
-        for binding in using.bindings + check.bindings
-        if using.restricts or check.restricts
-    )
-    setting = tenant_setting
-    if not setting:
-        settings = [b for b, _ in seen.most_common() if b.startswith("current_setting('")]
-        setting = settings[0].split("'")[1] if settings else None
-    if setting:
-        quoted = setting.replace("'", "''")
-        return f"{{column}} = (SELECT current_setting('{quoted}', true))::{{type}}"
-    if any(b.startswith("auth.uid") for b in seen):
-        return "{column} = (SELECT auth.uid())"
-    if "current_user" in seen:
-        return "{column} = current_user"
-    return "{column} = (SELECT current_setting('app.tenant_id', true))::{type}"
-
-
 # --- checks, probe, report --------------------------------------------------------------------
 
 
@@ -279,40 +224,6 @@ def _table_findings(ctx: Context, item: Classified) -> list[Finding]:
         + check_policy_indexes(ctx, item)
         + check_keys(ctx, item)
         + check_ownership(ctx, item)
-    )
-
-
-def _probe(conn: psycopg.Connection, ctx: Context, app_role: str, setting: str) -> ProbeResult:
-    schema = ctx.snapshot.schema_name
-    targets = []
-    for name, item in sorted(ctx.classes.items()):
-        if item.table_class == "tenant-owned" and ctx.tenant_column:
-            targets.append((schema, name, ctx.tenant_column))
-        elif item.table_class == "tenant root" and len(item.key_columns) == 1:
-            targets.append((schema, name, next(iter(item.key_columns))))
-    # The root lists the tenants; tenant tables are the fallback when it is empty or missing.
-    sources = sorted(targets, key=lambda t: ctx.classes[t[1]].table_class != "tenant root")
-    tenants = fetch_tenant_ids(conn, sources, PROBE_TENANTS)
-    note = None
-    if not targets:
-        note = "no tenant-owned table to probe"
-    elif not tenants:
-        note = f"no tenant ids visible to {ctx.snapshot.role.name!r}: nothing to act as"
-    counts = run_probe(conn, targets, app_role, setting, tenants) if tenants else []
-    return ProbeResult(
-        app_role=app_role, tenant_setting=setting, tenants=tenants, counts=counts, note=note
-    )
-
-
-def _leak(table: str, count: int, probe: ProbeResult) -> Finding:
-    return finding(
-        "ISO029",
-        "error",
-        table,
-        f"acting as a tenant, {probe.app_role!r} read {count} rows of other tenants",
-        f"set_config('role', {probe.app_role!r}), set_config({probe.tenant_setting!r}, <tenant>) "
-        f"for tenants {', '.join(probe.tenants)}: up to {count} rows with another tenant id",
-        None,
     )
 
 
@@ -415,27 +326,6 @@ def _unset_behaviour(ctx: Context) -> dict[str, str]:
     return out
 
 
-def build_fix_script(findings: list[Finding]) -> str:
-    """All fix DDL, ordered columns → keys → indexes → RLS → policies → views/functions."""
-    replaced = {f.object for f in findings if f.code in POLICY_REPLACEMENTS and f.fix}
-    seen: set[str] = set()
-    blocks = []
-    for item in sorted(findings, key=lambda f: (FIX_PHASES.get(f.code, 9), f.object, f.code)):
-        if not item.fix or item.fix in seen:
-            continue
-        if item.code == "ISO015" and item.object in replaced:
-            continue  # the replacement policy already wraps its calls
-        seen.add(item.fix)
-        blocks.append(f"-- {item.code} {item.object}: {CODES[item.code]}\n{item.fix}")
-    if not blocks:
-        return ""
-    header = (
-        "-- pgarchitect isolation fixes: review each statement, then run with psql outside a\n"
-        "-- transaction block (CREATE INDEX CONCURRENTLY cannot run inside one).\n"
-    )
-    return header + "\n\n".join(blocks) + "\n"
-
-
 # --- text -------------------------------------------------------------------------------------
 
 
@@ -465,22 +355,15 @@ def render_isolation(report: IsolationReport) -> str:
             f"{table.table} [{table.table_class}] {rls}, {table.policies} policies"
             f"{extra}{path}{bindings}"
         )
-        lines += [_render_finding(f) for f in table.findings]
+        lines += [render_finding(f, indent="  ", with_fix=False) for f in table.findings]
     if report.other_findings:
         lines += ["", "views, functions, roles:"]
-        lines += [_render_finding(f) for f in report.other_findings]
+        lines += [render_finding(f, indent="  ", with_fix=False) for f in report.other_findings]
     if report.probe is not None:
         lines += ["", _render_probe(report.probe)]
     if report.fix_script:
         lines += ["", "fix script:", report.fix_script.rstrip()]
     return "\n".join(lines)
-
-
-def _render_finding(item: Finding) -> str:
-    text = f"  {item.severity:<7} {item.code} {item.object}: {item.message}"
-    if item.evidence:
-        text += f"\n          evidence: {item.evidence}"
-    return text
 
 
 def _render_probe(probe: ProbeResult) -> str:
