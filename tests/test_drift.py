@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
+import secrets
 from pathlib import Path
 
 import pytest
+from psycopg import sql
 
-from tools.drift.compare import (
-    CODES,
-    DriftReport,
-    compare_spec_to_database,
-    normalize_type,
-    render_drift,
-)
+from tests.conftest import run_ddl
+from tools.drift.columns import normalize_type
+from tools.drift.compare import DriftReport, compare_spec_to_database, render_drift
+from tools.drift.rules import RULES
 from tools.spec.read import parse_spec
 
 SPEC = """\
@@ -195,7 +194,7 @@ def test_drift_reports_planted_difference(ro, schema, ddl, database_ddl, code, w
 
 def test_every_drift_code_has_a_planted_test() -> None:
     planted = {p.values[1] for p in PLANTED}
-    assert planted == set(CODES)
+    assert planted == {rule.code for rule in RULES}
 
 
 def test_drift_fix_ddl_closes_the_gap(ro, schema, ddl, admin) -> None:
@@ -291,3 +290,44 @@ def test_demo_sample_spec_parses_cleanly_and_its_planted_drift_is_found(schema, 
     found = {(f.code, f.object.removeprefix(f"{schema}.")) for f in report.findings}
     assert ("DRIFT006", "tasks.org_id") in found  # tenant column nullable in the database
     assert ("DRIFT005", "tasks.title") in found  # varchar(200) vs text
+
+
+LONG_TABLE = "workspace_membership_invitations_awaiting_approval"
+LONG_COLUMN = "invited_by_organization_administrator_id"
+
+
+def _name_postgres_gives(admin, create_tables: str, table: str) -> str:
+    """The name Postgres gives the unnamed foreign key of `table`, made in a scratch schema."""
+    scratch = f"n_{secrets.token_hex(4)}"
+    admin.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(scratch)))
+    try:
+        run_ddl(admin, scratch, create_tables)
+        return admin.execute(
+            "SELECT conname FROM pg_constraint WHERE contype = 'f' AND conrelid = %s::regclass",
+            [f"{scratch}.{table}"],
+        ).fetchone()[0]
+    finally:
+        admin.execute(sql.SQL("DROP SCHEMA {} CASCADE").format(sql.Identifier(scratch)))
+
+
+def test_long_foreign_key_fix_is_named_as_postgres_names_it(ro, schema, ddl, admin) -> None:
+    # Postgres shortens each part of table_column_fkey, not the joined string.
+    spec = parse_spec(
+        f"## accounts\n- id: bigint (pk)\n\n## {LONG_TABLE}\n- id: bigint (pk)\n"
+        f"- {LONG_COLUMN}: bigint (FK -> accounts.id)\n"
+    )
+    accounts = "CREATE TABLE accounts (id bigint PRIMARY KEY);"
+    expected = _name_postgres_gives(
+        admin,
+        accounts + f"CREATE TABLE {LONG_TABLE} (id bigint PRIMARY KEY, "
+        f"{LONG_COLUMN} bigint REFERENCES accounts);",
+        LONG_TABLE,
+    )
+    naive = f"{LONG_TABLE}_{LONG_COLUMN}"[: 63 - 5] + "_fkey"
+    assert expected != naive  # the case the spec side used to get wrong
+    ddl(accounts + f"CREATE TABLE {LONG_TABLE} (id bigint PRIMARY KEY, {LONG_COLUMN} bigint);")
+    [missing] = compare_spec_to_database(ro, spec, schema=schema).findings
+    assert missing.code == "DRIFT008"
+    assert f"ADD CONSTRAINT {expected} FOREIGN KEY" in missing.fix
+    ddl(missing.fix)
+    assert compare_spec_to_database(ro, spec, schema=schema).findings == []

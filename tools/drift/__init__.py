@@ -7,8 +7,10 @@ from tools.drift.compare import (
     create_table_ddl,
     render_drift,
 )
+from tools.drift.rules import RULES
 
 __all__ = [
+    "RULES",
     "DriftReport",
     "check_drift",
     "compare_spec_to_database",

@@ -1,8 +1,9 @@
 """Reading a plan: findings from EXPLAIN's JSON, pure functions of the plan and table sizes.
 
-The EXP codes: sequential scans of big tables, misestimated row counts, sorts and hashes
-spilling to disk, nested loops over many row pairs. `tools.explain` fetches the plan and the
-table sizes, trims the tree and renders; index advice itself is `suggest_indexes`' job.
+The EXP codes (registered in `tools.explain.rules`): sequential scans of big tables, misestimated
+row counts, sorts and hashes spilling to disk, nested loops over many row pairs.
+`tools.explain.query` fetches the plan and the table sizes, trims the tree and renders; index
+advice itself is `suggest_indexes`' job.
 """
 
 from __future__ import annotations
@@ -14,17 +15,10 @@ import pglast
 from pglast import ast
 from pglast.stream import maybe_double_quote_name as q
 
-from tools.findings import Finding, Severity
+from tools.explain.rules import RULES
+from tools.findings import Finding, finding
 from tools.query_safety import walk_ast
 
-# Stable rule ids; a test plants each one.
-CODES: dict[str, str] = {
-    "EXP001": "sequential scan of a big table",
-    "EXP002": "row estimate off by 10x or more (analyze)",
-    "EXP003": "sort spilled to disk (analyze)",
-    "EXP004": "hash table spilled to disk (analyze)",
-    "EXP005": "nested loop over many row pairs",
-}
 BIG_TABLE_ROWS = 10_000  # a sequential scan below this is usually the right plan
 SELECTIVE_SHARE = 0.1  # a filter keeping less than this share of rows wants an index
 MISESTIMATE_FACTOR = 10
@@ -69,15 +63,6 @@ def read_plan(top: dict[str, Any], table_rows: dict[str, float], analyze: bool) 
     return list(dict.fromkeys(findings))  # a table scanned twice (self-join) reads as one
 
 
-def finding(
-    code: str, severity: Severity, obj: str, message: str, evidence: str, fix: str | None = None
-) -> Finding:
-    """A finding for one of the CODES."""
-    return Finding(
-        code=code, severity=severity, object=obj, message=message, evidence=evidence, fix=fix
-    )
-
-
 def check_seq_scans(top: dict[str, Any], table_rows: dict[str, float]) -> list[Finding]:
     """EXP001: a sequential scan of a table of BIG_TABLE_ROWS or more."""
     findings = []
@@ -94,8 +79,7 @@ def check_seq_scans(top: dict[str, Any], table_rows: dict[str, float]) -> list[F
         if node.get("Filter") and kept < total * SELECTIVE_SHARE:
             findings.append(
                 finding(
-                    "EXP001",
-                    "warning",
+                    RULES["EXP001"],
                     table,
                     f"sequential scan of {table} keeps about {kept:,.0f} of {total:,.0f} rows",
                     f"{evidence}, Filter: {node['Filter']}"[:MAX_TEXT],
@@ -106,12 +90,12 @@ def check_seq_scans(top: dict[str, Any], table_rows: dict[str, float]) -> list[F
         elif not node.get("Filter"):
             findings.append(
                 finding(
-                    "EXP001",
-                    "info",
+                    RULES["EXP001"],
                     table,
                     f"sequential scan reads all {total:,.0f} rows of {table}",
                     evidence,
                     "fine when the query needs every row; otherwise add a WHERE or LIMIT",
+                    severity="info",
                 )
             )
     return findings
@@ -134,8 +118,7 @@ def check_nested_loops(top: dict[str, Any]) -> list[Finding]:
         )
         findings.append(
             finding(
-                "EXP005",
-                "warning",
+                RULES["EXP005"],
                 scanned,
                 f"nested loop compares about {outer_rows * inner_rows:,.0f} row pairs",
                 f"outer {outer_rows:,.0f} rows x inner {inner_rows:,.0f} rows per loop "
@@ -174,8 +157,7 @@ def check_misestimates(top: dict[str, Any]) -> list[Finding]:
         condition = next((node[k] for k in ("Filter", "Index Cond", "Hash Cond") if k in node), "")
         findings.append(
             finding(
-                "EXP002",
-                "warning",
+                RULES["EXP002"],
                 obj,
                 f"{node_label(node)} estimated {estimated:,.0f} rows but got {actual:,.0f} "
                 f"({factor:,.0f}x off)",
@@ -243,8 +225,7 @@ def check_spills(top: dict[str, Any]) -> list[Finding]:
             used = node.get("Sort Space Used", 0)
             findings.append(
                 finding(
-                    "EXP003",
-                    "warning",
+                    RULES["EXP003"],
                     where,
                     f"sort spilled {used:,} kB to disk ({node.get('Sort Method')})",
                     f"Sort Key: {', '.join(node.get('Sort Key', []))}"[:MAX_TEXT],
@@ -256,8 +237,7 @@ def check_spills(top: dict[str, Any]) -> list[Finding]:
         if batches > 1 or node.get("Disk Usage"):
             findings.append(
                 finding(
-                    "EXP004",
-                    "warning",
+                    RULES["EXP004"],
                     where,
                     f"{node_label(node)} spilled to disk in {batches} batches",
                     f"{node_label(node)}: batches {batches}, peak memory "

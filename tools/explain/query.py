@@ -1,8 +1,8 @@
 """`explain_query`: one query's plan, trimmed to the useful fields, with a short reading.
 
-The query goes through `tools.querysafety` (checked, then EXPLAINed over the extended protocol
-inside the caller's READ ONLY transaction); `tools.plan_reading` turns the plan into findings
-(sequential scans of big tables, misestimates, spills, nested loops over many rows). Index
+The query goes through `tools.query_safety` (checked, then EXPLAINed over the extended protocol
+inside the caller's READ ONLY transaction); `tools.explain.plan_reading` turns the plan into
+findings (sequential scans of big tables, misestimates, spills, nested loops over many rows). Index
 advice itself is `suggest_indexes`' job; findings point there.
 """
 
@@ -14,7 +14,6 @@ import psycopg
 from pydantic import BaseModel, Field
 
 from tools.explain.plan_reading import (
-    CODES,
     MAX_TEXT,
     node_label,
     qualified_relation,
@@ -24,7 +23,7 @@ from tools.explain.plan_reading import (
 from tools.findings import Finding, sort_findings
 from tools.query_safety import QueryKind, check_query, plan, schema_first_on_path
 
-__all__ = ["CODES", "MAX_NODES", "ExplainResult", "PlanNode", "explain_query", "render_explain"]
+__all__ = ["MAX_NODES", "ExplainResult", "PlanNode", "explain_query", "render_explain"]
 
 MAX_NODES = 60  # plan nodes kept in the answer; deeper ones are cut (plan_truncated)
 
