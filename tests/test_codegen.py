@@ -23,11 +23,12 @@ from tests.test_codegen_roundtrip import (
     TYPES,
     reflect,
     reset_schema,
+    round_trip,
 )
 from tools.catalog import fetch_snapshot
+from tools.codegen import GeneratedModels, generate_code, generate_model, render_codegen
 from tools.codegen.format import Call, Str, lay_out, py_str
-from tools.codegen.generate import GeneratedModels, generate_code, generate_model, render_codegen
-from tools.codegen.names import class_name, field_name, pg_default_name
+from tools.codegen.names import class_name, field_name
 from tools.errors import ConfigError
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -256,10 +257,25 @@ def test_field_names_avoid_shadowing():
     assert names == ["id", "from_", "metadata_", "json_", "task"]
 
 
-def test_default_names_follow_postgres():
-    assert pg_default_name("tasks", ["org_id"], "fkey") == "tasks_org_id_fkey"
-    long = pg_default_name("t" * 40, ["c" * 40], "fkey")
-    assert len(long) == 63 and long.endswith("_fkey")
+# Postgres shortens the longer part of a default name by bytes: with a 60-byte table name and a
+# 40-byte column it cuts the table name first (a character count would cut the column).
+LONG_NAMES = f"""
+CREATE TABLE parents (id integer PRIMARY KEY);
+CREATE TABLE "{"é" * 30}" (
+    id integer PRIMARY KEY,
+    "{"c" * 40}" integer UNIQUE REFERENCES parents (id) ON DELETE CASCADE
+);
+"""
+
+
+def test_postgres_default_names_of_long_names_are_left_to_postgres(scratch_url, tmp_path):
+    result, diffs = round_trip(LONG_NAMES, scratch_url, tmp_path)
+    assert diffs == [], "\n".join(diffs) + "\n" + result.code
+    child = next(c for c in result.classes if c.table != "public.parents")
+    key = next(f for f in child.fields if f.column == "c" * 40)
+    assert 'foreign_key="parents.id", ondelete="CASCADE", unique=True' in key.code
+    assert "ForeignKey(" not in result.code and "UniqueConstraint(" not in result.code
+    assert "PrimaryKeyConstraint(" not in result.code
 
 
 def test_layout_explodes_only_what_does_not_fit():

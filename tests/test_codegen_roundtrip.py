@@ -18,7 +18,7 @@ from psycopg import sql
 
 from server.db import read_only_transaction
 from tools.catalog import SchemaSnapshot, fetch_snapshot
-from tools.codegen.generate import GeneratedModels, generate_code
+from tools.codegen import GeneratedModels, generate_code
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE_SQL = ROOT / "resources" / "sample" / "schema.sql"

@@ -16,7 +16,7 @@ import pytest
 
 from tests.conftest import SHARED
 from tests.test_codegen import RUFF, RUFF_OPTIONS, RUFF_RULES
-from tools.codegen.generate import generate_code, generate_model
+from tools.codegen import generate_code, generate_model, generate_model_from_spec
 from tools.codegen.spec import fill_spec_defaults
 from tools.errors import NotFound
 from tools.spec.read import parse_spec, spec_to_snapshot
@@ -42,13 +42,7 @@ SPEC = """
 
 
 def test_spec_gets_the_seeds_defaults_as_assumptions(tmp_path):
-    spec = parse_spec(SPEC)
-    result = generate_model(
-        None,  # type: ignore[arg-type]  # no database needed for a spec
-        source="spec",
-        spec_snapshot=spec_to_snapshot(spec),
-        project_root=tmp_path,
-    )
+    result = generate_model_from_spec(parse_spec(SPEC), project_root=tmp_path)
     code = result.code
     assert "func.now()" in code
     assert any("created_at: server_default=func.now()" in a for a in result.assumptions)
@@ -146,20 +140,28 @@ def test_spec_corpus_modules_import_and_create_their_tables(scratch_url, tmp_pat
 
 def test_spec_tables_limit_the_output(tmp_path):
     snapshot = spec_to_snapshot(parse_spec(SPEC))
-    result = generate_model(
-        None,  # type: ignore[arg-type]
-        source="spec",
-        spec_snapshot=snapshot,
-        tables=["proj*"],
-        project_root=tmp_path,
-    )
+    result = generate_model_from_spec(snapshot, tables=["proj*"], project_root=tmp_path)
     assert [c.class_name for c in result.classes] == ["Project"]
     assert any("outside the selection" in n for n in result.classes[0].migration_notes)
     with pytest.raises(NotFound, match="unknown table 'nope'"):
-        generate_model(
-            None,  # type: ignore[arg-type]
-            source="spec",
-            spec_snapshot=snapshot,
-            tables=["nope"],
-            project_root=tmp_path,
-        )
+        generate_model_from_spec(snapshot, tables=["nope"], project_root=tmp_path)
+
+
+def test_spec_entry_point_takes_the_spec_or_its_snapshot(ro, tmp_path):
+    """A SchemaSpec brings its schema and tenant column; the old generate_model spelling agrees."""
+    spec = parse_spec("The tenant column is `org_id`.\n" + SPEC)
+    assert spec.tenant_column == "org_id"
+    from_spec = generate_model_from_spec(
+        spec, schema="app", include_crud_models=True, project_root=tmp_path
+    )
+    assert from_spec.schema_name == "app" and '{"schema": "app"}' in from_spec.code
+    assert "org_id" not in from_spec.code.split("class ProjectBase")[1].split("class ")[0]
+    old = generate_model(
+        ro,
+        source="spec",
+        spec_snapshot=spec_to_snapshot(spec, "app"),
+        tenant_column="org_id",
+        include_crud_models=True,
+        project_root=tmp_path,
+    )
+    assert old.code == from_spec.code

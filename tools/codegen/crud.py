@@ -8,12 +8,8 @@ nothing, `Public` adds the read-only columns, `Update` makes every writable fiel
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from tools.codegen.format import INDENT, docstring
-
-if TYPE_CHECKING:
-    from tools.codegen.generate import GeneratedClass, GeneratedField
+from tools.codegen.models import GeneratedClass, GeneratedField
 
 
 def crud_blocks(record: GeneratedClass, tenant: str | None) -> list[list[str]]:

@@ -4,8 +4,7 @@ Field names stay as in the database unless Python or SQLModel forbids them: keyw
 that are not identifiers, SQLModel's own attributes (`metadata`, `model_config`, …) and the
 names the module itself uses in annotations (`datetime`, `uuid`, `Column`, …), because in a
 class body a field named `datetime` would shadow the type for every later annotation.
-Postgres' own default constraint names are computed here too, so explicit names are written
-only where they differ.
+Postgres's own default constraint names are `tools.naming.default_name`.
 """
 
 from __future__ import annotations
@@ -129,20 +128,6 @@ def snake(name: str) -> str:
     """A lower snake_case word for relationship names."""
     spaced = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", name)
     return re.sub(r"\W+", "_", spaced).strip("_").lower() or "related"
-
-
-def pg_default_name(table: str, columns: list[str], label: str) -> str:
-    """The name Postgres gives an unnamed constraint or index (makeObjectName, 63 bytes)."""
-    name2 = "_".join(columns)
-    overhead = len(label) + 1 + (1 if name2 else 0)
-    available = 63 - overhead
-    name1 = table
-    while len(name1.encode()) + len(name2.encode()) > available:
-        if len(name1) > len(name2):
-            name1 = name1[:-1]
-        else:
-            name2 = name2[:-1]
-    return "_".join(p for p in (name1, name2, label) if p)
 
 
 def sqlalchemy_index_name(schema: str, table: str, column: str) -> str:

@@ -12,10 +12,13 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
+from typing import Literal
 
 from tools.catalog.snapshot import ForeignKey, Table
 from tools.codegen.format import Call, Expr, Mapping, Str
 from tools.codegen.names import plural, relation_name, singular, snake
+
+RelKind = Literal["many-to-one", "one-to-many", "many-to-many"]
 
 
 @dataclass
@@ -24,7 +27,7 @@ class Rel:
 
     name: str
     target: str  # class name
-    kind: str  # many-to-one, one-to-many, many-to-many
+    kind: RelKind
     many: bool
     back_populates: str = ""
     link_model: str | None = None

@@ -9,7 +9,7 @@ those columns). Every such choice comes back as a sentence for the migration not
 from __future__ import annotations
 
 from tools.catalog.snapshot import Index, IndexKey, PrimaryKey, SchemaSnapshot, Table
-from tools.codegen.names import pg_default_name
+from tools.naming import default_name, qualified, quote_ident, quote_list
 from tools.tenancy import detect_tenant_column
 
 TIMESTAMP_NAMES = {
@@ -49,7 +49,7 @@ def _fill_table(table: Table, tenant: str | None, assumptions: list[str]) -> Tab
     id_column = table.column("id")
     if table.primary_key is None and id_column is not None:
         update["primary_key"] = PrimaryKey(
-            name=pg_default_name(table.name, [], "pkey"), columns=["id"]
+            name=default_name(table.name, [], "primary"), columns=["id"]
         )
         columns = [
             c.model_copy(update={"nullable": False}) if c.name == "id" else c for c in columns
@@ -81,10 +81,11 @@ def _covered(indexes: list[Index], columns: list[str]) -> bool:
 
 
 def _btree(table: Table, columns: list[str]) -> Index:
-    name = pg_default_name(table.name, columns, "idx")
-    quoted = ", ".join(f'"{c}"' for c in columns)
-    return Index(
+    name = default_name(table.name, columns, "index")
+    target = qualified(table.schema_name, table.name)
+    return Index(  # the definition as pg_get_indexdef() prints it
         name=name,
         keys=[IndexKey(column=c) for c in columns],
-        definition=f'CREATE INDEX "{name}" ON "{table.schema_name}"."{table.name}" ({quoted})',
+        definition=f"CREATE INDEX {quote_ident(name)} ON {target} USING btree "
+        f"({quote_list(columns)})",
     )

@@ -9,18 +9,15 @@ ones Postgres prints (pg_get_expr), so an ` IN (` or `position(… in …)` surv
 
 from __future__ import annotations
 
-import re
-
 from pglast import parse_sql
-from pglast.keywords import COL_NAME_KEYWORDS, RESERVED_KEYWORDS, TYPE_FUNC_NAME_KEYWORDS
 
 from tools.catalog.snapshot import Column, ForeignKey, Index, Table
 from tools.codegen.format import Call, Expr, Imports, Mapping, Seq, Str
-from tools.codegen.names import pg_default_name, sqlalchemy_index_name
+from tools.codegen.names import sqlalchemy_index_name
 from tools.codegen.types import SA, sql_text
+from tools.naming import default_name, quote_ident
 
 FIELD_ONDELETE = {"CASCADE", "RESTRICT", "NO ACTION"}  # SET NULL only on nullable columns
-KEYWORDS = RESERVED_KEYWORDS | TYPE_FUNC_NAME_KEYWORDS | COL_NAME_KEYWORDS
 
 
 def fk_target(fk: ForeignKey, column: str) -> str:
@@ -31,7 +28,7 @@ def fk_target(fk: ForeignKey, column: str) -> str:
 def fk_fits_field(table: Table, column: Column, fk: ForeignKey) -> bool:
     """Whether Field(foreign_key=, ondelete=) says everything about this FK."""
     return (
-        fk.name == pg_default_name(table.name, fk.columns, "fkey")
+        fk.name == default_name(table.name, fk.columns, "foreign")
         and fk.on_update == "NO ACTION"
         and (fk.on_delete in FIELD_ONDELETE or (fk.on_delete == "SET NULL" and column.nullable))
         and not fk.deferrable
@@ -69,7 +66,7 @@ def table_args(
     pk = table.primary_key
     pk_in_args = False
     if pk is not None and (
-        pk.name != pg_default_name(table.name, [], "pkey")
+        pk.name != default_name(table.name, [], "primary")
         or pk.columns != [c for c in column_order if c in pk.columns]
     ):
         imports.add(SA, "PrimaryKeyConstraint")
@@ -92,7 +89,7 @@ def table_args(
         nulls = "NULLS NOT DISTINCT" in unique.definition
         if (
             len(unique.columns) == 1
-            and unique.name == pg_default_name(table.name, unique.columns, "key")
+            and unique.name == default_name(table.name, unique.columns, "unique")
             and not nulls
         ):
             field_unique.add(unique.columns[0])
@@ -158,7 +155,9 @@ def _index_call(index: Index, imports: Imports) -> Call:
             continue
         imports.add(SA, "text")
         target = (
-            _quote(key.column) if key.column is not None else _expression_key(key.expression or "")
+            quote_ident(key.column)
+            if key.column is not None
+            else _expression_key(key.expression or "")
         )
         keys.append(sql_text(" ".join(p for p in (target, opclass, order) if p)))
     kwargs: list[tuple[str, Expr]] = []
@@ -180,18 +179,6 @@ def _order_words(descending: bool, nulls_first: bool) -> str:
     if descending:
         return "DESC" if nulls_first else "DESC NULLS LAST"
     return "NULLS FIRST" if nulls_first else ""
-
-
-_SIMPLE_NAME = re.compile(r"[a-z_][a-z0-9_$]*\Z")
-
-
-def _quote(name: str) -> str:
-    from pglast.keywords import COL_NAME_KEYWORDS, RESERVED_KEYWORDS, TYPE_FUNC_NAME_KEYWORDS
-
-    keywords = RESERVED_KEYWORDS | TYPE_FUNC_NAME_KEYWORDS | COL_NAME_KEYWORDS
-    if _SIMPLE_NAME.match(name) and name not in keywords:
-        return name
-    return '"' + name.replace('"', '""') + '"'
 
 
 def _expression_key(expression: str) -> str:
