@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import re
 
+from tools.naming import action_word
 from tools.spec.builder import SpecBuilder
 from tools.spec.model import Reference, SpecColumn, SpecEnum, SpecIndex
-from tools.spec.readers.columns import ACTIONS, split_top
+from tools.spec.readers.text import split_top
 from tools.spec.typenames import pg_type_of
 
 _TABLE = re.compile(
@@ -137,9 +138,7 @@ def _column(
                 column.references = Reference(
                     table=tables.get(target.group(1), target.group(1)),
                     column=target.group(2),
-                    on_delete=ACTIONS.get(on_delete.group(1).replace(" ", "").lower())
-                    if on_delete
-                    else None,
+                    on_delete=action_word(on_delete.group(1)) if on_delete else None,
                 )
                 column.stated.append("references")
     if column.primary_key:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 
+from tools.naming import action_word
 from tools.spec.builder import SpecBuilder
 from tools.spec.model import Reference, SpecColumn, SpecConstraint, SpecEnum, SpecIndex
 
@@ -169,7 +170,7 @@ def _prisma_model(
             column.references = Reference(
                 table=target,
                 column=references[position] if position < len(references) else None,
-                on_delete=_PRISMA_ACTIONS.get(on_delete or ""),
+                on_delete=action_word(on_delete),
             )
             column.stated = sorted(set(column.stated) | {"references"})
 
@@ -228,15 +229,6 @@ def _default(column: SpecColumn, value: str) -> None:
     else:
         column.default = _prisma_literal(value)
     column.stated.append("default")
-
-
-_PRISMA_ACTIONS = {
-    "Cascade": "CASCADE",
-    "SetNull": "SET NULL",
-    "Restrict": "RESTRICT",
-    "NoAction": "NO ACTION",
-    "SetDefault": "SET DEFAULT",
-}
 
 
 def _const_str(text: str) -> str:

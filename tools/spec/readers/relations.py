@@ -2,16 +2,19 @@
 
 `tasks.project_id -> projects.id`, "Project has many Tasks", "Each task belongs to one project",
 `A (1) <- (0..*) B`, `A ||--o{ B : has`: the patterns here turn them into Relationship records;
-ON DELETE words found next to them become actions (CASCADE, SET NULL, …).
+ON DELETE words found next to them become actions (CASCADE, SET NULL, …). `RelationReader` reads
+such lines under a relationships heading.
 """
 
 from __future__ import annotations
 
 import re
 
-from tools.spec.builder import SpecBuilder, snake
+from tools.naming import action_word
+from tools.spec.builder import SpecBuilder
 from tools.spec.model import Entity, Reference, Relationship, SpecColumn
-from tools.spec.readers.columns import ACTIONS
+from tools.spec.names import match_key, snake
+from tools.spec.readers.sections import SectionReader
 from tools.spec.typenames import normalize_type
 
 _I = re.IGNORECASE
@@ -121,12 +124,13 @@ LIST_TAIL = re.compile(r"(?:\s*(?:,|\band\b|\by\b|\be\b)\s*(?:and\s+)?\w+)+")
 
 
 def on_delete_action(word: str) -> str:
+    """`cascades`, `set to null`, `SET NULL` -> the ON DELETE words Postgres prints."""
     key = (
         re.sub(r"\s+|to", "", word.lower()).removesuffix("s")
         if word.lower() != "cascades"
         else "cascade"
     )
-    return ACTIONS.get(key, ACTIONS.get(key.rstrip("s"), "CASCADE"))
+    return action_word(key) or action_word(key.rstrip("s")) or "CASCADE"
 
 
 def read_mermaid(code: str, first_line: int, builder: SpecBuilder) -> None:
@@ -189,3 +193,86 @@ def read_mermaid(code: str, first_line: int, builder: SpecBuilder) -> None:
                 builder.add_column(entity, column, "bullets")
                 continue
         builder.warn(line, "mermaid line not read")
+
+
+class RelationReader(SectionReader):
+    """Relationship lines of a relationships section (or of a table's relationships list)."""
+
+    def relationship(self, plain: str, line: int) -> bool:
+        """A relationship in words or arrows; False when the line states none."""
+        section = self.section
+        plain = re.sub(r"\b\w+\s+\((\w+)\)", r"\1", plain)  # "an agent (profile)" -> profile
+        found = False
+        for match in FK_ARROW.finditer(plain):
+            self.builder.relationships.append(
+                Relationship(
+                    from_table=match.group("t1"),
+                    to_table=match.group("t2"),
+                    kind="many-to-one",
+                    via=match.group("c1"),
+                    text=plain,
+                    line=line,
+                )
+            )
+            self.fk_from_text(match, plain, line)
+            section.last_fk.append((match.group("t1"), match.group("c1")))
+            found = True
+        if found:
+            return True
+        found = False
+        for clause in re.split(r";\s*|\.\s+", plain):
+            for pattern, kind, _ in REL_PATTERNS:
+                match = pattern.search(clause)
+                if not match:
+                    continue
+                a, via = match.group("a"), match.groupdict().get("via")
+                # "Organization has many Users, Projects and Tags": one relationship per name.
+                more = LIST_TAIL.match(clause[match.end() :]) if kind == "one-to-many" else None
+                names = [match.group("b")] + (re.findall(r"\w+", more.group(0)) if more else [])
+                for b in (n for n in names if n.lower() not in ("and", "or", "y", "e")):
+                    self.builder.relationships.append(
+                        Relationship(
+                            from_table=a, to_table=b, kind=kind, via=via, text=plain, line=line
+                        )
+                    )
+                    section.pairs.append((a, b))
+                self._cascade(clause, line, [(a, names[0])])
+                found = True
+                break
+        if found:
+            return True
+        action = ON_DELETE.search(plain)
+        if action:
+            word = next(g for g in action.groups() if g)
+            if section.last_fk:
+                table, column = section.last_fk[-1]
+                self.builder.fk_actions.append((table, column, on_delete_action(word), line))
+                return True
+            words = re.findall(r"[A-Za-z_]\w+", plain)
+            names = [w for w in words if match_key(w) in self._entity_keys()]
+            if len(set(map(match_key, names))) >= 2:
+                self.builder.cascades.append((names[0], names[1], on_delete_action(word), line))
+                return True
+            if section.pairs:
+                a, b = section.pairs[-1]
+                self.builder.cascades.append((a, b, on_delete_action(word), line))
+                return True
+        return False
+
+    def _cascade(self, plain: str, line: int, pairs: list[tuple[str, str]]) -> None:
+        action = ON_DELETE.search(plain)
+        if action:
+            word = next(g for g in action.groups() if g)
+            self.builder.cascades.append((pairs[0][0], pairs[0][1], on_delete_action(word), line))
+
+    def _entity_keys(self) -> set[str]:
+        return {match_key(name) for name, _ in self.builder.tables}
+
+    def fk_from_text(self, match: re.Match[str], plain: str, line: int) -> None:
+        """`tasks.user_id -> users.id`, with its ON DELETE when the line has one."""
+        table, column = match.group("t1"), match.group("c1")
+        self.builder.text_fks.append((table, column, match.group("t2"), match.group("c2"), line))
+        action = ON_DELETE.search(plain[match.end() :])
+        if action:
+            word = next(g for g in action.groups() if g)
+            self.builder.fk_actions.append((table, column, on_delete_action(word), line))

@@ -15,6 +15,7 @@ from pglast import ast, enums, parse_sql
 from pglast.parser import ParseError, scan, split
 from pglast.stream import RawStream
 
+from tools.naming import FK_ACTIONS, TYPE_ALIASES
 from tools.spec.builder import SpecBuilder
 from tools.spec.model import (
     Entity,
@@ -25,29 +26,8 @@ from tools.spec.model import (
     SpecIndex,
     SpecPolicy,
 )
-from tools.spec.readers.columns import ACTIONS
 from tools.spec.typenames import pg_type_of
 
-# pg_catalog names pglast gives -> format_type spelling
-CATALOG = {
-    "int4": "integer",
-    "int8": "bigint",
-    "int2": "smallint",
-    "bool": "boolean",
-    "float8": "double precision",
-    "float4": "real",
-    "timestamptz": "timestamp with time zone",
-    "timestamp": "timestamp without time zone",
-    "time": "time without time zone",
-    "timetz": "time with time zone",
-    "varchar": "character varying",
-    "bpchar": "character",
-    "numeric": "numeric",
-    "interval": "interval",
-    "bit": "bit",
-    "varbit": "bit varying",
-}
-FK_CHARS = {"a": "NO ACTION", "r": "RESTRICT", "c": "CASCADE", "n": "SET NULL", "d": "SET DEFAULT"}
 _DROP_WORDS = {"AUTO_INCREMENT", "AUTOINCREMENT", "UNSIGNED", "ZEROFILL"}
 _MYSQL_TYPES = {"datetime", "tinyint", "mediumint", "longtext", "mediumtext", "tinytext", "double"}
 _DML = (ast.InsertStmt, ast.SelectStmt, ast.UpdateStmt, ast.DeleteStmt, ast.TransactionStmt)
@@ -163,8 +143,9 @@ def sql_type(type_name: ast.TypeName) -> tuple[str, str, bool]:
         if isinstance(mod, ast.A_Const) and mod.val is not None:
             mods.append(str(getattr(mod.val, "ival", getattr(mod.val, "sval", ""))))
     array = bool(type_name.arrayBounds)
-    if name in CATALOG and (len(names) > 1 or name in ("varchar", "bpchar", "numeric")):
-        base = CATALOG[name]
+    # pglast spells built-in types pg_catalog.int4, pg_catalog.varchar…: format_type's names.
+    if names[0] == "pg_catalog" or name in ("varchar", "bpchar", "numeric"):
+        base = TYPE_ALIASES.get(name, name)
         if mods and name in ("varchar", "bpchar", "numeric", "bit", "varbit"):
             base = f"{base}({','.join(mods)})"
         elif mods and name in ("timestamp", "timestamptz", "time", "timetz"):
@@ -352,7 +333,7 @@ def _column(column: ast.ColumnDef, table: str, text: str, at: Any) -> SpecColumn
 
 def _reference(constraint: ast.Constraint) -> Reference:
     columns = [a.sval for a in constraint.pk_attrs or ()]
-    action = FK_CHARS.get(constraint.fk_del_action or "a", "NO ACTION")
+    action = FK_ACTIONS.get(constraint.fk_del_action or "a", "NO ACTION")
     return Reference(
         table=constraint.pktable.relname,
         column=columns[0] if columns else None,
@@ -420,4 +401,3 @@ def _alter_table(
             builder.entity(name, line, "sql", future=future).rls_enabled = True
         else:
             builder.warn(line, f"alter table {name}: {subtype.name.lower()} not used")
-    _ = ACTIONS

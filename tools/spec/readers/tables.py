@@ -2,14 +2,19 @@
 
 `split_tables` finds GitHub pipe tables in a block's text (markdown-it's own table rule makes three
 tokens a cell, half the parse time of a spec made of tables); `map_headers` says which cell holds
-the column name, type, constraints… by header words in several languages, or by the cells' shape.
+the column name, type, constraints… by header words in several languages, or by the cells' shape;
+`TableReader` reads a table's rows as columns of the current table, or as a list of indexes.
 """
 
 from __future__ import annotations
 
 import re
 
-from tools.spec.readers.columns import strip_inline
+from tools.spec.model import SpecIndex
+from tools.spec.readers import vocabulary as vocab
+from tools.spec.readers.columns import parse_column_row
+from tools.spec.readers.sections import SectionReader
+from tools.spec.readers.text import split_top, strip_inline
 from tools.spec.typenames import normalize_type
 
 _DELIMITER = re.compile(r"^\s*\|?\s*:?-+:?\s*(\|\s*:?-+:?\s*)*\|?\s*$")
@@ -72,51 +77,20 @@ def split_tables(content: str, line: int) -> list[tuple[str, object, int]]:
 
 
 HEADER_KEYS: list[tuple[str, re.Pattern[str]]] = [
-    (
-        "name",
-        re.compile(
-            r"^(column|columns|field|fields|name|attribute|column name|field name|campo|columna"
-            r"|colonna|nombre|nome|カラム|カラム名|フィールド|項目|列|名前|物理名)$"
-        ),
-    ),
-    (
-        "type",
-        re.compile(
-            r"^(type|data type|datatype|sql type|tipo|tipo de dato|tipo di dato|型|タイプ"
-            r"|データ型)$"
-        ),
-    ),
-    (
-        "constraints",
-        re.compile(
-            r"^(constraints?|attributes|modifiers|options|restricciones|vincoli|制約|properties|propiedades|flags|key|keys|pk/fk)$"
-        ),
-    ),
-    (
-        "description",
-        re.compile(
-            r"^(description|descripción|descripcion|descrizione|説明|purpose|details|comment|comments|meaning|備考)$"
-        ),
-    ),
-    (
-        "notes",
-        re.compile(
-            r"^(notes?|remarks?|validation|validación|validazione|notas|rules?|reglas|regole"
-            r"|observaciones|osservazioni)$"
-        ),
-    ),
-    ("example", re.compile(r"^(examples?|sample|ejemplos?|esempi|esempio|例)$")),
-    ("required", re.compile(r"^(required|requerido|obligatorio|obbligatorio|必須|mandatory)$")),
-    ("nullable", re.compile(r"^(nullable|null|null\?|nulo|nullo)$")),
-    (
-        "default",
-        re.compile(
-            r"^(default|default value|por defecto|predefinito|valore predefinito|デフォルト"
-            r"|初期値)$"
-        ),
-    ),
-    ("references", re.compile(r"^(references|foreign key|fk|relation|referencia|riferimento)$")),
+    ("name", re.compile(rf"^({vocab.HEADER_NAME})$")),
+    ("type", re.compile(rf"^({vocab.HEADER_TYPE})$")),
+    ("constraints", re.compile(rf"^({vocab.HEADER_CONSTRAINTS})$")),
+    ("description", re.compile(rf"^({vocab.HEADER_DESCRIPTION})$")),
+    ("notes", re.compile(rf"^({vocab.HEADER_NOTES})$")),
+    ("example", re.compile(rf"^({vocab.HEADER_EXAMPLE})$")),
+    ("required", re.compile(rf"^({vocab.HEADER_REQUIRED})$")),
+    ("nullable", re.compile(rf"^({vocab.HEADER_NULLABLE})$")),
+    ("default", re.compile(rf"^({vocab.HEADER_DEFAULT})$")),
+    ("references", re.compile(rf"^({vocab.HEADER_REFERENCES})$")),
 ]
+_INDEX_COLUMNS = re.compile(vocab.INDEX_COLUMNS)
+_INDEX_NAME = re.compile(vocab.INDEX_NAME)
+_INDEX_TABLE = re.compile(vocab.INDEX_TABLE)
 
 
 def map_headers(headers: list[str], rows: list[tuple[int, list[str]]]) -> dict[str, int] | None:
@@ -154,3 +128,79 @@ def map_headers(headers: list[str], rows: list[tuple[int, list[str]]]) -> dict[s
                         )
                 return found
     return None
+
+
+class TableReader(SectionReader):
+    """Pipe tables under a table heading (columns) or an indexes heading (indexes)."""
+
+    def table(self, headers: list[str], rows: list[tuple[int, list[str]]], line: int) -> None:
+        """A pipe table: columns of the current table, an index table, or a warning."""
+        headers = [strip_inline(h).lower() for h in headers]
+        mapping = map_headers(headers, rows)
+        section = self.section
+        if mapping is None:
+            about_indexes = section.kind == "indexes" or section.sub == "indexes"
+            if (about_indexes or any("index" in h for h in headers)) and self.index_table(
+                headers, rows
+            ):
+                return
+            if (
+                section.kind in ("entity",)
+                and self.current_entity()
+                and section.sub not in ("constraints", "rules")
+            ):
+                self.builder.warn(line, f"table with columns {', '.join(headers)!r} not read")
+            return
+        entity = self.entity_here("table")
+        if entity is None:
+            self.builder.warn(line, "column table outside any table section: not read")
+            return
+        for row_line, cells in rows:
+            values = {key: cells[i] for key, i in mapping.items() if i < len(cells)}
+            heard: list[tuple[int, str]] = []
+            columns = parse_column_row(values, row_line, lambda *said, to=heard: to.append(said))
+            if not columns:
+                self.builder.warn(row_line, "table row not read as a column")
+                continue
+            self.warn_about(entity, heard)
+            for column in columns:
+                if column.user_type:
+                    self.builder.type_names.append((entity.name, column.name))
+                self.builder.add_column(entity, column, "table")
+
+    def index_table(self, headers: list[str], rows: list[tuple[int, list[str]]]) -> bool:
+        """A table listing indexes (a columns cell, maybe name and table); False when not one."""
+        cols_at = next((i for i, h in enumerate(headers) if _INDEX_COLUMNS.search(h)), None)
+        name_at = next((i for i, h in enumerate(headers) if _INDEX_NAME.search(h)), None)
+        table_at = next((i for i, h in enumerate(headers) if _INDEX_TABLE.search(h)), None)
+        if cols_at is None:
+            return False
+        current = self.current_entity()
+        for row_line, cells in rows:
+            columns = [
+                c.strip()
+                for c in split_top(strip_inline(cells[cols_at]) if cols_at < len(cells) else "")
+                if c.strip()
+            ]
+            name = (
+                strip_inline(cells[name_at])
+                if name_at is not None and name_at < len(cells)
+                else None
+            )
+            table = (
+                strip_inline(cells[table_at])
+                if table_at is not None and table_at < len(cells)
+                else ""
+            )
+            self.builder.indexes.append(
+                SpecIndex(
+                    future=self.section.future,
+                    table=table or (current[0] if current else ""),
+                    columns=columns,
+                    name=name,
+                    unique=bool(name and "unique" in (cells[-1] or "").lower()),
+                    purpose=strip_inline(cells[-1]) if cells else "",
+                    line=row_line,
+                )
+            )
+        return True

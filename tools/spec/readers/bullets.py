@@ -1,0 +1,286 @@
+"""Bullets of a spec: columns, composite keys, constraints, indexes and relationships in lists.
+
+`BulletReader.bullet` decides by the section it is in: a table section reads columns
+(`parse_column_bullet`), an indexes list reads indexes, a relationships list reads relationships
+(`RelationReader`), a constraints list keys and rules. A bullet that looks like a definition but is
+not read becomes a warning.
+"""
+
+from __future__ import annotations
+
+import re
+
+from tools.spec.model import Reference, Relationship, SpecConstraint, SpecIndex
+from tools.spec.readers import vocabulary as vocab
+from tools.spec.readers.columns import parse_column_bullet
+from tools.spec.readers.relations import ON_DELETE, RelationReader, on_delete_action
+from tools.spec.readers.sections import MANAGED, managed_library
+from tools.spec.readers.text import strip_inline
+
+_I = re.IGNORECASE
+_COMPOSITE = re.compile(
+    r"(?i)^(?P<kind>unique(?:\s+constraint)?|primary\s+key|index|unique\s+index)\s*[:\uff1a]?\s*"
+    r"\(?(?P<cols>[\w\s,]+?)\)?\s*(?:[-\u2013\u2014].*)?$"
+)
+_TABLE_NAME = re.compile(rf"(?i)^(?:{vocab.TABLE_NAME})\s*[:\uff1a]\s*`?([A-Za-z_]\w*)`?")
+_COLUMNS_LEAD = re.compile(rf"(?i)^({vocab.COLUMNS_LEAD})\s*[:\uff1a]?\s*$")
+
+
+class BulletReader(RelationReader):
+    """Reads list items by the section they are in."""
+
+    def bullet(self, content: str, line: int, parents: list[str]) -> None:
+        """One list item's text; `parents` are the texts of the items it is nested in."""
+        section = self.section
+        self.statements(content, line)
+        plain = strip_inline(content)
+        if (section.kind in ("prose", "isolation", "enums") and not section.sub_entity) or (
+            section.kind == "constraints" and not self.current_entity()
+        ):
+            managed = MANAGED.search(plain)
+            name = re.match(r"^`?([A-Za-z_]\w*)`?\s*\(", content.strip())
+            if managed and name:
+                self.builder.managed[name.group(1)] = (managed_library(managed), line)
+            if section.kind == "constraints":
+                self.builder.constraints.append(
+                    SpecConstraint(kind="rule", expression=plain, line=line)
+                )
+            return
+        if section.kind == "keys":
+            dotted = re.match(r"^([A-Za-z_]\w*)\.([A-Za-z_]\w*)\b", plain)
+            if dotted:
+                self.builder.constraints.append(
+                    SpecConstraint(
+                        table=dotted.group(1),
+                        kind="primary key",
+                        columns=[dotted.group(2)],
+                        line=line,
+                    )
+                )
+            return
+        if re.fullmatch(r"\s*(\d+[.)]\s*)?\*\*[^*]+\*\*\s*:?\s*", content):
+            return  # a bold title of a list item: the nested items carry the content
+        if section.kind == "relationships" or section.sub == "relationships":
+            if self.current_entity() and self.fk_bullet(plain, line):
+                return
+            if not self.relationship(plain, line):
+                self.builder.warn(line, "relationship not read")
+            return
+        if section.kind == "indexes" or section.sub == "indexes":
+            if not self.index_bullet(plain, line):
+                self.builder.warn(line, "index not read")
+            return
+        if section.kind == "column":
+            entity = self.entity_here("bullets")
+            column = entity.column(section.column) if entity and section.column else None
+            if column is not None:
+                column.notes.append(plain)
+            return
+        if (
+            section.sub == "constraints"
+            and self.current_entity()
+            and self.composite_bullet(plain, line)
+        ):
+            return
+        if section.sub in ("constraints",) and self.constraint_bullet(plain, line):
+            return
+        if section.sub in ("constraints", "rules") or re.match(
+            r"(?i)^(validation|rules|notes?)\b", parents[-1] if parents else ""
+        ):
+            entity = self.entity_here("bullets")
+            if entity is not None:
+                entity.notes.append(plain)
+            return
+        self.entity_bullet(content, plain, line)
+
+    def entity_bullet(self, content: str, plain: str, line: int) -> None:
+        """A bullet of a table section: a column, a composite key, an index, or a warning."""
+        section = self.section
+        table_name = _TABLE_NAME.match(plain)
+        if table_name and self.current_entity():
+            name = table_name.group(1)
+            if section.sub_entity:
+                section.sub_entity = (name, True, section.sub_entity[2])
+            else:
+                section.entity, section.explicit = name, True
+            return
+        if _COLUMNS_LEAD.match(plain):
+            section.sub = None
+            return
+        if self.current_entity() is None:
+            return
+        if self.composite_bullet(plain, line):
+            return
+        existing = self.builder.tables.get((self.current_entity()[0], section.future))  # type: ignore[index]
+        known = {c.name for c in existing.entity.columns} if existing else set()
+        heard: list[tuple[int, str]] = []
+        columns = parse_column_bullet(content, line, known, lambda *said, to=heard: to.append(said))
+        if columns:
+            entity = self.entity_here("bullets")
+            assert entity is not None
+            self.warn_about(entity, heard)
+            for column in columns:
+                self.builder.add_column(entity, column, "bullets")
+            return
+        if re.search(r"(?i)index|\bidx", plain) and self.index_bullet(plain, line):
+            return
+        current = self.current_entity()
+        known = current is not None and (current[0], section.future) in self.builder.tables
+        if known or re.match(r"^[A-Za-z_]\w*\s*(:|\(|\s[-\u2013\u2014]\s)", plain):
+            self.builder.warn(line, "not read as a column")
+
+    def composite_bullet(self, plain: str, line: int) -> bool:
+        """`Unique constraint: (a, b)`, `Primary key: (a, b)` or `Index: (a, b)` of a table."""
+        composite = _COMPOSITE.match(plain)
+        if not composite or re.match(r"(?i)^index\s+on\b", plain):
+            return False
+        cols = [c.strip() for c in composite.group("cols").split(",") if c.strip()]
+        self.composite(composite.group("kind").lower(), cols, line)
+        return True
+
+    def composite(self, kind: str, cols: list[str], line: int) -> None:
+        """A key or index over several columns of the current table."""
+        entity = self.entity_here("bullets")
+        assert entity is not None
+        if "index" in kind:
+            self.builder.indexes.append(
+                SpecIndex(
+                    future=self.section.future,
+                    table=entity.name,
+                    columns=cols,
+                    unique="unique" in kind,
+                    line=line,
+                )
+            )
+        else:
+            self.builder.key(
+                entity, "primary key" if kind.startswith("primary") else "unique", cols, line
+            )
+
+    def constraint_bullet(self, plain: str, line: int) -> bool:
+        """A bullet of a table's Constraints list: an FK, a key on a column, else a note."""
+        entity = self.entity_here("bullets")
+        if entity is None:
+            return False
+        if not self.fk_bullet(plain, line):
+            entity.notes.append(plain)
+        on = re.search(
+            r"(?i)\b(unique|primary\s+key)\s+constraint\s+on\s+(?:the\s+)?`?(\w+)`?", plain
+        )
+        column = entity.column(on.group(2)) if on else None
+        if on and column is not None:
+            if on.group(1).lower() == "unique":
+                column.unique = True
+            else:
+                column.primary_key, column.nullable = True, False
+        return True
+
+    def fk_bullet(self, plain: str, line: int) -> bool:
+        """`fk_tasks_user_id`: References users(id) with CASCADE on DELETE (entity context)."""
+        entity = self.entity_here("bullets")
+        if entity is None:
+            return False
+        fk = re.search(r"references\s+`?(?P<t>\w+)`?\s*\(\s*(?P<c>\w+)\s*\)(?P<rest>.*)", plain, _I)
+        name = re.match(r"^`?(?:fk_)?(?P<n>\w+)`?\s*:", plain)
+        if fk and name:
+            column_name = name.group("n").removeprefix(f"{entity.name}_")
+            column = entity.column(column_name)
+            if column is not None:
+                action = ON_DELETE.search(fk.group("rest"))
+                if column.references is None or not column.references.table:
+                    column.references = Reference(table=fk.group("t"), column=fk.group("c"))
+                if action:
+                    word = next(g for g in action.groups() if g)
+                    column.references.on_delete = on_delete_action(word)
+                self.builder.relationships.append(
+                    Relationship(
+                        from_table=entity.name,
+                        to_table=fk.group("t"),
+                        kind="many-to-one",
+                        via=column.name,
+                        text=plain,
+                        line=line,
+                    )
+                )
+                return True
+        return False
+
+    def index_bullet(self, plain: str, line: int) -> bool:
+        """`Index on (a, b)`, `tasks.user_id`, `tasks(user_id, status)`, or a column of a list."""
+        current = self.current_entity()
+        purpose = ""
+        on = re.search(
+            r"(?i)(?P<unique>unique\s+)?(?:composite\s+|full-text\s+search\s+|gin\s+)?index\s+on\s+(?:the\s+)?"
+            r"(?P<cols>[A-Za-z_]\w*(?:\s*(?:,|and|\+)\s*[A-Za-z_]\w*)*)",
+            plain,
+        )
+        if re.match(r"(?i)^primary\s+key\s+on\b", plain):
+            return True
+        if on and current:
+            cols = [c for c in re.split(r"\s*(?:,|\band\b|\+)\s*", on.group("cols")) if c]
+            cols = [c for c in cols if c.lower() not in ("column", "field", "columns", "fields")]
+            name = re.match(r"^`?(idx_\w+|ix_\w+|\w+_idx)`?", plain)
+            table = self.builder.tables.get((current[0], self.section.future))
+            if table and name and any(table.entity.column(c) is None for c in cols):
+                stem = re.sub(r"^(idx|ix)_|_idx$", "", name.group(1)).removeprefix(current[0] + "_")
+                if table.entity.column(stem):
+                    cols = [stem]
+            self.builder.indexes.append(
+                SpecIndex(
+                    future=self.section.future,
+                    table=current[0],
+                    columns=cols,
+                    unique=bool(on.group("unique")),
+                    name=name.group(1) if name else None,
+                    purpose=plain,
+                    line=line,
+                )
+            )
+            return True
+        dotted = re.match(r"^([A-Za-z_]\w*)\.([A-Za-z_]\w*)\b\s*(?P<rest>.*)$", plain)
+        if dotted:
+            purpose = dotted.group("rest").strip(" -\u2013\u2014:()")
+            self.builder.indexes.append(
+                SpecIndex(
+                    future=self.section.future,
+                    table=dotted.group(1),
+                    columns=[dotted.group(2)],
+                    purpose=purpose,
+                    line=line,
+                )
+            )
+            return True
+        listed = re.match(r"^([A-Za-z_]\w*)\s*\(([\w\s,]*\w[\w\s,]*)\)\s*(?P<rest>.*)$", plain)
+        if listed:
+            cols = [c.strip() for c in listed.group(2).split(",") if c.strip()]
+            unique = bool(re.search(r"(?i)\bunique\b", listed.group("rest")))
+            self.builder.indexes.append(
+                SpecIndex(
+                    future=self.section.future,
+                    table=listed.group(1),
+                    columns=cols,
+                    unique=unique,
+                    purpose=listed.group("rest").strip(" -\u2013\u2014:"),
+                    line=line,
+                )
+            )
+            return True
+        if current:
+            col = re.match(r"^`?([A-Za-z_]\w*)`?\s*(?:[-\u2013\u2014:(]|$)", plain)
+            entity = self.builder.tables.get((current[0], self.section.future))
+            if (
+                col
+                and (self.section.sub == "indexes" or self.section.kind == "indexes")
+                and (entity is None or entity.entity.column(col.group(1)) is not None)
+            ):
+                self.builder.indexes.append(
+                    SpecIndex(
+                        future=self.section.future,
+                        table=current[0],
+                        columns=[col.group(1)],
+                        purpose=plain,
+                        line=line,
+                    )
+                )
+                return True
+        return False
