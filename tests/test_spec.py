@@ -403,3 +403,47 @@ def test_identity_and_serial_become_what_postgres_shows() -> None:
     assert (a.identity, a.default) == ("always", None)  # type: ignore[union-attr]
     assert (b.identity, b.default) == (None, "nextval('b_id_seq'::regclass)")  # type: ignore[union-attr]
     assert (c.identity, c.default) == ("by default", None)  # type: ignore[union-attr]
+
+
+LONG_NAMES_SQL = """\
+CREATE TABLE organizations_of_the_very_long_named_tenancy_model (id bigint PRIMARY KEY);
+CREATE TABLE team_project_performance_daily_snapshots_by_team (
+    id bigint PRIMARY KEY,
+    organization_of_the_very_long_named_tenancy_model_id bigint
+        REFERENCES organizations_of_the_very_long_named_tenancy_model (id),
+    snapshot_date date CHECK (snapshot_date > '2000-01-01'),
+    "position" integer,
+    team_id integer,
+    team_code text,
+    low integer,
+    high integer,
+    UNIQUE (snapshot_date, "position", team_id),
+    CHECK (low < high),
+    CHECK (low <> high)
+);
+CREATE INDEX ON team_project_performance_daily_snapshots_by_team
+    ((lower(team_code)), (lower(team_code || 'x')), (team_id + 1));
+CREATE INDEX ON team_project_performance_daily_snapshots_by_team ("position");
+"""
+
+
+def test_spec_to_snapshot_names_match_what_postgres_creates(admin, schema, ro) -> None:
+    """Unnamed keys, checks and indexes get the names Postgres gives them, long names included."""
+    spec = parse_spec(f"```sql\n{LONG_NAMES_SQL}```\n")
+    admin.execute(f'SET search_path TO "{schema}"')  # type: ignore[arg-type]
+    try:
+        admin.execute(LONG_NAMES_SQL)  # type: ignore[arg-type]
+    finally:
+        admin.execute("RESET search_path")
+    db = fetch_snapshot(ro, schema)
+    wanted = spec_to_snapshot(spec, schema)
+    for table in wanted.tables:
+        found = db.table(table.name)
+        assert found is not None
+        assert {i.name for i in table.indexes} == {i.name for i in found.indexes}
+        for kind in ("foreign_keys", "unique_constraints", "check_constraints"):
+            assert {c.name for c in getattr(table, kind)} == {
+                c.name for c in getattr(found, kind)
+            }, kind
+        assert table.primary_key and found.primary_key
+        assert table.primary_key.name == found.primary_key.name
