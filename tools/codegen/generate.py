@@ -19,8 +19,14 @@ from typing import Literal
 
 import psycopg
 
-from tools.catalog.snapshot import SchemaSnapshot, fetch_snapshot, select_names
+from tools.catalog.snapshot import SchemaSnapshot, Table, fetch_snapshot, select_names
 from tools.codegen.crud import crud_blocks
+from tools.codegen.extensions import (
+    extension_note,
+    needed_extensions,
+    render_extensions,
+    schema_function_note,
+)
 from tools.codegen.files import write_module
 from tools.codegen.format import Imports
 from tools.codegen.models import GeneratedClass, GeneratedModels
@@ -72,9 +78,13 @@ def generate_code(
         if include_crud_models:
             blocks += crud_blocks(record, tenant)
     enum_blocks = render_enums(snapshot, plan, imports)
+    extensions = needed_extensions(snapshot, tables)
+    if extensions:  # registered before the tables, so it runs before their CREATEs
+        enum_blocks.append(render_extensions(extensions, imports))
     header = render_header(snapshot, source, len(tables))
     body = ([render_pg_type(imports)] if plan.uses_pg_type else []) + enum_blocks + blocks
-    lines = [*header, "", *imports.lines()]
+    imported = imports.lines()
+    lines = [*header, *([""] if imported else []), *imported]  # no tables: the docstring alone
     for block in body:
         lines += ["", "", *block]
     for record in generated:  # the spec's open points, next to the class they shaped
@@ -88,15 +98,24 @@ def generate_code(
         code="\n".join(lines) + "\n",
         classes=generated,
         enums=[plan.enum_choices[k].annotation for k in sorted(plan.enum_choices)],
-        migration_notes=module_notes(snapshot, tables),
+        extensions=extensions,
+        migration_notes=[*module_notes(snapshot, tables), *_dependency_notes(snapshot, tables)],
         assumptions=list(assumptions or []),
         fields_total=sum(len(c.fields) for c in generated),
         fields_with_sa_column=sum(f.uses_sa_column for c in generated for f in c.fields),
     )
 
 
+def _dependency_notes(snapshot: SchemaSnapshot, tables: list[Table]) -> list[str]:
+    """What the tables need that is not a table: extensions, the schema's own functions."""
+    extensions = needed_extensions(snapshot, tables)
+    notes = [extension_note(extensions)] if extensions else []
+    functions = schema_function_note(snapshot, tables)
+    return [*notes, functions] if functions else notes
+
+
 def generate_model(
-    conn: psycopg.Connection,
+    conn: psycopg.Connection | None,
     source: Literal["database", "spec"] = "database",
     schema: str = "public",
     tables: list[str] | None = None,
@@ -139,6 +158,8 @@ def generate_model(
         )
     if source != "database":
         raise ConfigError(f"unknown source {source!r}; use 'database' or 'spec'")
+    if conn is None:
+        raise ConfigError("source='database' needs a database connection")
     result = generate_code(
         fetch_snapshot(conn, schema, tables),
         include_crud_models=include_crud_models,
