@@ -5,14 +5,13 @@ the server's lifespan. Errors raised on purpose become `ToolError`s naming probl
 anything else is logged with its traceback here and reaches the client as one sentence.
 """
 
-import inspect
 import json
 import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from functools import partial
-from typing import Annotated, Any, Literal, TypeVar, get_type_hints
+from typing import Any, TypeVar
 
 import anyio
 import psycopg
@@ -25,6 +24,7 @@ from server.arguments import readable_argument_errors
 from server.budget import fit_to_budget
 from server.config import Settings
 from server.db import Database, embedded_data_dir, error_line, mask_text, start_embedded
+from server.registration import Prepare, ToolDef, add_tool, mcp_parameter
 from tools import codegen, drift, explain, indexes, isolation, spec
 from tools.catalog import reflect
 from tools.errors import PgArchitectError
@@ -32,9 +32,6 @@ from tools.errors import PgArchitectError
 log = logging.getLogger("pgarchitect")
 T = TypeVar("T")
 
-READ_ONLY = ToolAnnotations(
-    read_only_hint=True, destructive_hint=False, idempotent_hint=True, open_world_hint=False
-)
 INSTRUCTIONS = """pgarchitect: a senior Postgres/SQLModel database architect's tools.
 Start with read_schema_spec (the project's specs/database/schema.md) and reflect_database (the
 live schema). Then compare_spec_to_database for drift, validate_isolation for multi-tenant
@@ -118,15 +115,6 @@ async def run_in_db(ctx: Context, tool: str, fn: Callable[..., T], *args: Any, *
         raise to_tool_error(err, tool, state.settings, url) from None
 
 
-async def run_plain(ctx: Context, tool: str, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-    """Run a tool that needs no database, with the same error edge."""
-    state: AppState = ctx.request_context.lifespan_context
-    try:
-        return await anyio.to_thread.run_sync(partial(fn, *args, **kwargs))
-    except Exception as err:
-        raise to_tool_error(err, tool, state.settings, state.settings.database_url) from None
-
-
 # How to narrow each tool's call when its answer had to be shortened.
 NARROWING = {
     "validate_isolation": "fix the errors first, or pass suppress=['ISO0NN', 'ISO0NN:table'] for "
@@ -163,11 +151,6 @@ def respond(result: BaseModel, tool: str = "") -> CallToolResult:
     return CallToolResult(content=[TextContent(type="text", text=text)], structured_content=data)
 
 
-def describe(fn: Callable[..., Any]) -> str:
-    """A tool function's docstring, dedented, as its MCP description."""
-    return inspect.cleandoc(fn.__doc__ or "")
-
-
 def project_spec(settings: Settings) -> spec.SchemaSpec | None:
     """The project's spec when its file exists and reads; None otherwise (tools then detect)."""
     path = settings.resolved_spec_path
@@ -180,150 +163,89 @@ def project_spec(settings: Settings) -> spec.SchemaSpec | None:
         return None
 
 
-def add_db_tool(
-    server: MCPServer, fn: Callable[..., BaseModel], title: str, *, with_spec: bool = False
-) -> None:
-    """Register a tools/ function as an MCP tool: same parameters (less the connection), its
-    docstring as description, its result model as outputSchema, run in a READ ONLY transaction.
-    `with_spec` also hands it the project's parsed spec (keyword `spec`), when there is one.
-    """
-    hints = get_type_hints(fn, include_extras=True)
-    signature = inspect.signature(fn)
-    parameters = [
-        p.replace(annotation=hints[name])
-        for name, p in signature.parameters.items()
-        if name != "conn" and p.kind is p.POSITIONAL_OR_KEYWORD
-    ]
-    returns = Annotated[CallToolResult, hints["return"]]
-    name = fn.__name__
-
-    async def tool(ctx: Context, **arguments: Any) -> CallToolResult:
-        if not with_spec:
-            return respond(await run_in_db(ctx, name, fn, **arguments), name)
-        settings = _settings(ctx)
-
-        def call(conn: psycopg.Connection) -> BaseModel:
-            return fn(conn, **arguments, spec=project_spec(settings))
-
-        return respond(await run_in_db(ctx, name, call), name)
-
-    context = inspect.Parameter("ctx", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=Context)
-    tool.__signature__ = signature.replace(  # type: ignore[attr-defined]
-        parameters=[context, *parameters], return_annotation=returns
+def _read_spec(settings: Settings, path: str | None) -> spec.SchemaSpec:
+    return spec.read_schema_spec(
+        path, project_root=settings.project_root, default_path=settings.resolved_spec_path
     )
-    tool.__annotations__ = {
-        "ctx": Context,
-        **{p.name: p.annotation for p in parameters},
-        "return": returns,
-    }
-    tool.__name__ = tool.__qualname__ = name
-    server.add_tool(tool, title=title, description=describe(fn), annotations=READ_ONLY)
 
 
-def register_tools(server: MCPServer) -> None:
-    """Register every tool; tools/ functions keep the logic, this only adapts them."""
-    add_db_tool(server, reflect.reflect_database, "Reflect the live database schema")
-    add_db_tool(
-        server,
+async def call_tool(
+    ctx: Context, tool: str, call: Callable[..., BaseModel], needs_db: bool, prepare: Prepare
+) -> BaseModel:
+    """The server's call edge: arguments prepared off the loop, then one READ ONLY transaction
+    (or none for a tool that needs no database), every error through `to_tool_error`."""
+    state: AppState = ctx.request_context.lifespan_context
+    url = state.settings.database_url
+    try:
+        kwargs = await anyio.to_thread.run_sync(prepare)
+        if not needs_db:
+            return await anyio.to_thread.run_sync(partial(call, None, **kwargs))
+        database = await state.db()
+        url = database.url
+
+        def work() -> BaseModel:
+            with database.read_only() as conn:
+                return call(conn, **kwargs)
+
+        return await anyio.to_thread.run_sync(work)
+    except Exception as err:
+        raise to_tool_error(err, tool, state.settings, url) from None
+
+
+def _project_root(settings: Settings, _arguments: dict[str, Any]) -> Any:
+    return settings.project_root
+
+
+def _spec_from_path(settings: Settings, arguments: dict[str, Any]) -> spec.SchemaSpec:
+    return _read_spec(settings, arguments.pop("path", None))
+
+
+def _spec_snapshot(settings: Settings, arguments: dict[str, Any]) -> Any:
+    spec_path = arguments.pop("spec_path", None)
+    if arguments.get("source") != "spec":
+        return None
+    parsed = _read_spec(settings, spec_path)
+    arguments["tenant_column"] = parsed.tenant_column  # taken by the tenant_column resolver
+    return spec.spec_to_snapshot(parsed, arguments.get("schema", "public"))
+
+
+SPEC_PATH_DOC = "path: the spec file under the project root (default: the project's spec)."
+TOOLS = [
+    ToolDef(
+        spec.read_schema_spec,
+        "Read the project's schema spec",
+        server_args={
+            "project_root": _project_root,
+            "default_path": lambda settings, _: settings.resolved_spec_path,
+        },
+    ),
+    ToolDef(reflect.reflect_database, "Reflect the live database schema"),
+    ToolDef(
+        drift.compare_spec_to_database,
+        "Compare the spec with the live database (drift)",
+        server_args={"spec": _spec_from_path},
+        extra_params=(mcp_parameter("path", str | None),),
+        extra_doc=SPEC_PATH_DOC,
+    ),
+    ToolDef(
         isolation.validate_isolation,
         "Prove multi-tenant isolation (RLS, tenant columns, policies)",
-        with_spec=True,
-    )
-    add_db_tool(server, indexes.suggest_indexes, "Suggest indexes, proven with the planner")
-    add_db_tool(server, explain.explain_query, "Explain one query's plan")
-
-
-def _settings(ctx: Context) -> Settings:
-    return ctx.request_context.lifespan_context.settings
-
-
-def _read_spec(ctx: Context, path: str | None) -> Callable[[], spec.SchemaSpec]:
-    settings = _settings(ctx)
-    return partial(
-        spec.read_schema_spec,
-        path,
-        project_root=settings.project_root,
-        default_path=settings.resolved_spec_path,
-    )
-
-
-def register_spec_tools(server: MCPServer) -> None:
-    """The tools that read the project's spec file (under the project root only)."""
-
-    async def read_schema_spec(
-        ctx: Context, path: str | None = None, include_text: bool = False
-    ) -> Annotated[CallToolResult, spec.SchemaSpec]:
-        reader = _read_spec(ctx, path)
-        return respond(
-            await run_plain(ctx, "read_schema_spec", partial(reader, include_text=include_text)),
-            "read_schema_spec",
-        )
-
-    async def compare_spec_to_database(
-        ctx: Context, path: str | None = None, schema: str = "public"
-    ) -> Annotated[CallToolResult, drift.DriftReport]:
-        parsed = await run_plain(ctx, "compare_spec_to_database", _read_spec(ctx, path))
-        return respond(
-            await run_in_db(
-                ctx, "compare_spec_to_database", drift.compare_spec_to_database, parsed, schema
-            ),
-            "compare_spec_to_database",
-        )
-
-    async def generate_model(
-        ctx: Context,
-        source: Literal["database", "spec"] = "database",
-        schema: str = "public",
-        tables: list[str] | None = None,
-        path: str | None = None,
-        include_crud_models: bool = False,
-        overwrite: bool = False,
-        spec_path: str | None = None,
-    ) -> Annotated[CallToolResult, codegen.GeneratedModels]:
-        name = "generate_model"
-        options = {
-            "schema": schema,
-            "tables": tables,
-            "path": path,
-            "include_crud_models": include_crud_models,
-            "overwrite": overwrite,
-            "project_root": _settings(ctx).project_root,
-        }
-        if source == "spec":
-            reader = _read_spec(ctx, spec_path)
-
-            def from_spec() -> codegen.GeneratedModels:
-                parsed = reader()
-                return codegen.generate_model(
-                    None,  # type: ignore[arg-type]  # source="spec" needs no connection
-                    "spec",
-                    spec_snapshot=spec.spec_to_snapshot(parsed, schema),
-                    tenant_column=parsed.tenant_column,
-                    **options,
-                )
-
-            return respond(await run_plain(ctx, name, from_spec), name)
-        return respond(
-            await run_in_db(ctx, name, codegen.generate_model, "database", **options), name
-        )
-
-    server.add_tool(
-        read_schema_spec,
-        title="Read the project's schema spec",
-        description=describe(spec.read_schema_spec),
-        annotations=READ_ONLY,
-    )
-    server.add_tool(
-        compare_spec_to_database,
-        title="Compare the spec with the live database (drift)",
-        description=describe(drift.compare_spec_to_database),
-        annotations=READ_ONLY,
-    )
-    server.add_tool(
-        generate_model,
-        title="Generate SQLModel classes that recreate the schema",
-        description=describe(codegen.generate_model)
-        + "\n\nspec_path: the spec file for source='spec' (default: the project's spec).",
+        server_args={"spec": lambda settings, _: project_spec(settings)},
+    ),
+    ToolDef(indexes.suggest_indexes, "Suggest indexes, proven with the planner"),
+    ToolDef(explain.explain_query, "Explain one query's plan"),
+    ToolDef(
+        codegen.generate_model,
+        "Generate SQLModel classes that recreate the schema",
+        server_args={
+            "project_root": _project_root,
+            "spec_snapshot": _spec_snapshot,
+            "tenant_column": lambda _settings, arguments: arguments.pop("tenant_column", None),
+            "assumptions": lambda _settings, _arguments: None,
+        },
+        extra_params=(mcp_parameter("spec_path", str | None),),
+        extra_doc="spec_path: the spec file for source='spec' (default: the project's spec).",
+        needs_db=lambda arguments: arguments.get("source") != "spec",
         # Reads the database only; writes a file under the project root when `path` is given.
         annotations=ToolAnnotations(
             read_only_hint=False,
@@ -331,7 +253,8 @@ def register_spec_tools(server: MCPServer) -> None:
             idempotent_hint=True,
             open_world_hint=False,
         ),
-    )
+    ),
+]
 
 
 def build_server(settings: Settings) -> MCPServer:
@@ -356,7 +279,7 @@ def build_server(settings: Settings) -> MCPServer:
         log_level="WARNING",
         middleware=[readable_argument_errors],
     )
-    register_tools(server)
-    register_spec_tools(server)
+    for tool_def in TOOLS:
+        add_tool(server, tool_def, call_tool, respond)
     register_resources(server, settings, run_in_db)
     return server
