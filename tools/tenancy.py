@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from tools.catalog.snapshot import SchemaSnapshot, Table
+from tools.catalog.models import SchemaSnapshot, Table
 from tools.errors import NotFound
 
 # In order of preference when several appear: the most specific tenancy words first.

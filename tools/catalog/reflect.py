@@ -12,7 +12,7 @@ from typing import Literal
 import psycopg
 from pydantic import BaseModel, Field
 
-from tools.catalog.snapshot import (
+from tools.catalog.models import (
     EnumType,
     Extension,
     Function,
@@ -20,8 +20,8 @@ from tools.catalog.snapshot import (
     SchemaSnapshot,
     Table,
     View,
-    fetch_snapshot,
 )
+from tools.catalog.snapshot import fetch_snapshot
 from tools.errors import ConfigError
 
 TOKEN_BUDGET = 20_000

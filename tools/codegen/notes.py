@@ -7,7 +7,7 @@ because the source named columns that do not exist.
 
 from __future__ import annotations
 
-from tools.catalog.snapshot import SchemaSnapshot, Table
+from tools.catalog.models import SchemaSnapshot, Table
 
 NAMING_CONVENTION = (
     'SQLModel.metadata.naming_convention = {"ix": "ix_%(column_0_label)s", '

@@ -12,7 +12,7 @@ import heapq
 from dataclasses import dataclass, field
 from functools import cached_property
 
-from tools.catalog.snapshot import Column, SchemaSnapshot, Table
+from tools.catalog.models import Column, SchemaSnapshot, Table
 from tools.codegen.format import Call, Expr, Str
 from tools.codegen.names import MODULE_NAMES, class_name, field_name, pascal, snake, unique_name
 from tools.codegen.relations import Plan, Rel, plan_relationships

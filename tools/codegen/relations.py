@@ -14,7 +14,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Literal
 
-from tools.catalog.snapshot import ForeignKey, Table
+from tools.catalog.models import ForeignKey, Table
 from tools.codegen.format import Call, Expr, Mapping, Str
 from tools.codegen.names import plural, relation_name, singular, snake
 

@@ -7,7 +7,7 @@ key become Core `Table`s, since SQLModel cannot map them.
 
 from __future__ import annotations
 
-from tools.catalog.snapshot import Column, SchemaSnapshot, Table
+from tools.catalog.models import Column, SchemaSnapshot, Table
 from tools.codegen.format import (
     INDENT,
     Call,

@@ -8,7 +8,7 @@ those columns). Every such choice comes back as a sentence for the migration not
 
 from __future__ import annotations
 
-from tools.catalog.snapshot import Index, IndexKey, PrimaryKey, SchemaSnapshot, Table
+from tools.catalog.models import Index, IndexKey, PrimaryKey, SchemaSnapshot, Table
 from tools.naming import default_name, qualified, quote_ident, quote_list
 from tools.tenancy import detect_tenant_column
 

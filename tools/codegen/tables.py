@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from pglast import parse_sql
 
-from tools.catalog.snapshot import Column, ForeignKey, Index, Table
+from tools.catalog.models import Column, ForeignKey, Index, Table
 from tools.codegen.format import Call, Expr, Imports, Mapping, Seq, Str
 from tools.codegen.names import sqlalchemy_index_name
 from tools.codegen.types import SA, sql_text

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from tools.catalog.snapshot import Column, EnumType
+from tools.catalog.models import Column, EnumType
 from tools.codegen.format import Call, Expr, Imports, Str, is_identifier, py_str
 
 SA = "sqlalchemy"

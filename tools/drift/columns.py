@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from tools.catalog.snapshot import Column, SchemaSnapshot, Table
+from tools.catalog.models import Column, SchemaSnapshot, Table
 from tools.drift.ddl import column_ddl
 from tools.drift.rules import RULES
 from tools.findings import Finding, Severity, finding

@@ -16,7 +16,8 @@ from __future__ import annotations
 import psycopg
 from pydantic import BaseModel, ConfigDict, Field
 
-from tools.catalog.snapshot import SchemaSnapshot, Table, fetch_snapshot
+from tools.catalog.models import SchemaSnapshot, Table
+from tools.catalog.snapshot import fetch_snapshot
 from tools.drift.columns import compare_columns, line_of, normalize_type
 from tools.drift.constraints import compare_checks, compare_enums, compare_indexes, compare_keys
 from tools.drift.ddl import create_table_ddl, taken_names

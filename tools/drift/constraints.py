@@ -7,7 +7,7 @@ as Postgres would (`tools.drift.ddl.constraint_name`).
 
 from __future__ import annotations
 
-from tools.catalog.snapshot import ForeignKey, SchemaSnapshot, Table
+from tools.catalog.models import ForeignKey, SchemaSnapshot, Table
 from tools.drift.columns import line_of
 from tools.drift.ddl import constraint_name, fk_ddl
 from tools.drift.rules import RULES

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from tools.catalog.snapshot import Column, ForeignKey, SchemaSnapshot, Table
+from tools.catalog.models import Column, ForeignKey, SchemaSnapshot, Table
 from tools.naming import default_name, qualified, quote_ident, quote_list
 from tools.spec.model import SchemaSpec
 

@@ -18,7 +18,7 @@ from pglast.enums import A_Expr_Kind, BoolExprType, NullTestType, SortByDir
 from pglast.stream import RawStream
 from psycopg import sql
 
-from tools.catalog.snapshot import SchemaSnapshot, Table
+from tools.catalog.models import SchemaSnapshot, Table
 
 EQUALITY = {"="}
 RANGE = {"<", ">", "<=", ">="}

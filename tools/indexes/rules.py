@@ -16,7 +16,8 @@ import psycopg
 from psycopg import sql
 from pydantic import BaseModel, ConfigDict, Field
 
-from tools.catalog.snapshot import Index, SchemaSnapshot, Table, fetch_rows
+from tools.catalog.models import Index, SchemaSnapshot, Table
+from tools.catalog.snapshot import fetch_rows
 from tools.indexes.models import (
     IndexSpec,
     IndexSuggestion,

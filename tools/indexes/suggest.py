@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import psycopg
 
-from tools.catalog.snapshot import SchemaSnapshot, fetch_snapshot
+from tools.catalog.models import SchemaSnapshot
+from tools.catalog.snapshot import fetch_snapshot
 from tools.errors import ConfigError
 from tools.indexes.models import (
     MAX_IDENTIFIER,

@@ -29,7 +29,7 @@ from typing import Any
 import psycopg
 from psycopg import sql
 
-from tools.catalog.snapshot import SchemaSnapshot
+from tools.catalog.models import SchemaSnapshot
 from tools.errors import Unsupported
 from tools.indexes.access import TableAccess, analyze_query
 from tools.indexes.candidates import best_guess, generate_candidates

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field, replace
 
 import pglast
 
-from tools.catalog.snapshot import Function, SchemaSnapshot, Table, View
+from tools.catalog.models import Function, SchemaSnapshot, Table, View
 from tools.isolation.policy_expr import ExprAnalysis, PolicyContext, analyze_policy_expr
 from tools.naming import qualified
 

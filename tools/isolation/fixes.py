@@ -13,7 +13,7 @@ import pglast
 from pglast import ast
 from pglast.stream import RawStream
 
-from tools.catalog.snapshot import Policy, Table
+from tools.catalog.models import Policy, Table
 from tools.findings import Finding
 from tools.isolation.classify import Classified, Context, ddl_name
 from tools.isolation.rules import RULES

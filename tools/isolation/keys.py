@@ -7,7 +7,7 @@ DELETE implicit, unique keys that span tenants, indirectly owned tables no polic
 
 from __future__ import annotations
 
-from tools.catalog.snapshot import Table
+from tools.catalog.models import Table
 from tools.findings import Finding, finding
 from tools.isolation.classify import Classified, Context, ddl_name
 from tools.isolation.fixes import policy_ddl

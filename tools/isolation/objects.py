@@ -10,7 +10,7 @@ from __future__ import annotations
 import pglast
 from pglast import ast
 
-from tools.catalog.snapshot import View
+from tools.catalog.models import View
 from tools.findings import Finding, finding
 from tools.isolation.classify import Context, ddl_name, session_words
 from tools.isolation.rules import RULES

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from tools.catalog.snapshot import Policy, Table
+from tools.catalog.models import Policy, Table
 from tools.findings import Finding, finding
 from tools.isolation.classify import COMMANDS, Classified, Context
 from tools.isolation.fixes import policy_ddl, wrapped_policy_ddl

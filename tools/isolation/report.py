@@ -15,7 +15,8 @@ from typing import Literal
 import psycopg
 from pydantic import BaseModel, Field
 
-from tools.catalog.snapshot import SchemaSnapshot, fetch_snapshot
+from tools.catalog.models import SchemaSnapshot
+from tools.catalog.snapshot import fetch_snapshot
 from tools.errors import ConfigError, NotFound
 from tools.findings import Finding, count_by_severity, render_finding, sort_findings
 from tools.isolation.classify import Classified, Context, classify_tables

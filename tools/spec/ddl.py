@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, field
 
 from tools.catalog.build import check_columns
-from tools.catalog.snapshot import (
+from tools.catalog.models import (
     CheckConstraint,
     Column,
     EnumType,
