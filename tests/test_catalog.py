@@ -28,12 +28,10 @@ def counting_round_trips():
             counts["round_trips"] += 1
         return execute(self, *args, **kwargs)
 
-    psycopg.Connection.pipeline = counted_pipeline
-    psycopg.Cursor.execute = counted_execute
-    try:
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(psycopg.Connection, "pipeline", counted_pipeline)
+        patch.setattr(psycopg.Cursor, "execute", counted_execute)
         yield counts
-    finally:
-        psycopg.Connection.pipeline, psycopg.Cursor.execute = pipeline, execute
 
 
 def test_two_round_trips_for_1_and_for_60_tables(ddl, ro, schema):
