@@ -314,6 +314,27 @@ def test_child_table_reports_owner_path_and_exists_policy(ddl, schema, ro):
     assert "EXISTS (SELECT 1 FROM" in report.fix_script
 
 
+def test_ownership_follows_the_path_the_schema_marks(ddl, schema, ro):
+    # the comment dies with its task (NOT NULL, ON DELETE CASCADE), not with its author
+    ddl(
+        BASE + "CREATE TABLE members (id bigint PRIMARY KEY, org_id uuid NOT NULL REFERENCES orgs);"
+        "CREATE TABLE tasks (id bigint PRIMARY KEY, "
+        "project_id bigint NOT NULL REFERENCES projects ON DELETE CASCADE);"
+        "CREATE TABLE comments (id bigint PRIMARY KEY,"
+        " author_id bigint NOT NULL REFERENCES members,"
+        " task_id bigint NOT NULL REFERENCES tasks ON DELETE CASCADE);"
+    )
+    report = report_for(ro, schema)
+    comments = next(t for t in report.tables if t.table == f"{schema}.comments")
+    assert comments.owner_path == ["comments.task_id → tasks", "tasks.project_id → projects"]
+    assert comments.other_paths == ["comments.author_id → members"]
+    iso022 = next(f for f in comments.findings if f.code == "ISO022")
+    assert "other paths: comments.author_id → members" in iso022.evidence
+    policy = next(f.fix for f in comments.findings if f.code == "ISO001")
+    assert policy is not None and "o1.id = comments.task_id" in policy
+    assert "author_id" not in policy
+
+
 def test_child_table_with_exists_policy_is_accepted(ddl, schema, ro):
     ddl(
         BASE + "CREATE TABLE tasks (id bigint PRIMARY KEY, "
@@ -374,7 +395,7 @@ def test_fix_script_orders_columns_before_rls_before_policies(ddl, schema, ro):
         for marker in (
             "SET NOT NULL",
             "FOREIGN KEY",
-            "INDEX CONCURRENTLY t_",
+            "INDEX CONCURRENTLY IF NOT EXISTS t_",
             "ENABLE ROW",
             "POLICY",
         )

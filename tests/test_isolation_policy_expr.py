@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from tools.isolation.fixes import wrap_session_calls
 from tools.isolation.policy_expr import PolicyContext, analyze_policy_expr
+from tools.isolation.policy_fixes import wrap_session_calls
 
 CONTEXT = PolicyContext(
     table="tasks",

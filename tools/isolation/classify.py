@@ -7,11 +7,13 @@ unclassified, and reads every policy expression once (`tools.isolation.policy_ex
 
 from __future__ import annotations
 
+import heapq
+from collections import defaultdict
 from dataclasses import dataclass, field, replace
 
 import pglast
 
-from tools.catalog.models import Function, SchemaSnapshot, Table, View
+from tools.catalog.models import ForeignKey, Function, SchemaSnapshot, Table, View
 from tools.isolation.policy_expr import ExprAnalysis, PolicyContext, analyze_policy_expr
 from tools.naming import qualified
 
@@ -26,14 +28,19 @@ class Classified:
     table: Table
     table_class: str
     key_columns: set[str] = field(default_factory=set)
-    path: list[str] = field(default_factory=list)
-    path_fk: str | None = None
+    hops: list[Hop] = field(default_factory=list)
+    other_paths: list[list[Hop]] = field(default_factory=list)
     pattern: str | None = None
     analyses: dict[str, tuple[ExprAnalysis, ExprAnalysis]] = field(default_factory=dict)
 
     @property
     def protected(self) -> bool:
         return self.table_class in PROTECTED
+
+    @property
+    def path(self) -> list[str]:
+        """The ownership path (indirectly owned tables), one label per foreign key."""
+        return [hop.label for hop in self.hops]
 
 
 @dataclass
@@ -45,6 +52,39 @@ class Context:
     root: str | None
     predicate: str
     classes: dict[str, Classified] = field(default_factory=dict)
+    # schema-wide facts the fixes need, built once (not once per finding)
+    _names: set[str] | None = field(default=None, init=False, repr=False)
+    _cascades: dict[str, list[str]] | None = field(default=None, init=False, repr=False)
+
+    def relation_names(self) -> set[str]:
+        """Names taken in the schema's relation namespace (tables, views, indexes)."""
+        if self._names is None:
+            snapshot = self.snapshot
+            self._names = {t.name for t in snapshot.tables} | {v.name for v in snapshot.views}
+            self._names |= {i.name for t in snapshot.tables for i in t.indexes}
+        return self._names
+
+    def table(self, name: str) -> Table | None:
+        """A table of the schema by name, without scanning the snapshot."""
+        item = self.classes.get(name)
+        return item.table if item else self.snapshot.table(name)
+
+    def cascades_into(self) -> dict[str, list[str]]:
+        """Table → the tables whose ON DELETE CASCADE foreign keys point at it."""
+        if self._cascades is None:
+            self._cascades = defaultdict(list)
+            for child in self.snapshot.tables:
+                for fk in child.foreign_keys:
+                    if fk.ref_schema == self.snapshot.schema_name and fk.on_delete == "CASCADE":
+                        self._cascades[fk.ref_table].append(child.name)
+        return self._cascades
+
+
+def pins_tenant(item: Classified, analysis: ExprAnalysis) -> bool:
+    """Whether an expression ties the tenant key (without one: any row column) to the session."""
+    if not item.key_columns:
+        return analysis.restricts
+    return analysis.restricts and bool(item.key_columns & analysis.bound_columns)
 
 
 def ddl_name(relation: Table | View) -> str:
@@ -109,28 +149,85 @@ def _intentional_pattern(table: Table, analyses: dict) -> str | None:
     return None
 
 
-def _owner_path(
-    snapshot: SchemaSnapshot, table: Table, owners: set[str], by_name: dict[str, Table]
-) -> tuple[list[str], str | None]:
-    """Shortest chain of NOT NULL foreign keys from table to a tenant-owned table or the root,
-    and the name of its first foreign key."""
-    queue: list[tuple[Table, list[str], str | None]] = [(table, [], None)]
-    seen = {table.name}
-    while queue:
-        current, path, first = queue.pop(0)
-        for fk in current.foreign_keys:
-            if fk.ref_schema != snapshot.schema_name or fk.ref_table in seen:
-                continue
-            columns = [current.column(c) for c in fk.columns]
-            if any(c is None or c.nullable for c in columns):
-                continue
-            step = [*path, f"{current.name}.{','.join(fk.columns)} → {fk.ref_table}"]
-            if fk.ref_table in owners:
-                return step, first or fk.name
-            seen.add(fk.ref_table)
-            if fk.ref_table in by_name:
-                queue.append((by_name[fk.ref_table], step, first or fk.name))
-    return [], None
+@dataclass(frozen=True)
+class Hop:
+    """One NOT NULL foreign key on the way from a table to its tenant: `table`.columns → parent."""
+
+    table: str
+    fk: ForeignKey
+
+    @property
+    def label(self) -> str:
+        return f"{self.table}.{','.join(self.fk.columns)} → {self.fk.ref_table}"
+
+    @property
+    def cascades(self) -> bool:
+        """ON DELETE CASCADE: the row dies with its parent, the schema's mark of ownership."""
+        return self.fk.on_delete == "CASCADE"
+
+
+def path_text(hops: list[Hop]) -> str:
+    """A path as text: its hops' labels joined by '; '."""
+    return "; ".join(hop.label for hop in hops)
+
+
+def _hops_out(snapshot: SchemaSnapshot, table: Table) -> list[Hop]:
+    """The table's NOT NULL foreign keys to other tables of the schema, in declaration order."""
+    out = []
+    for fk in table.foreign_keys:
+        if fk.ref_schema != snapshot.schema_name or fk.ref_table == table.name:
+            continue
+        columns = [table.column(c) for c in fk.columns]
+        if all(c is not None and not c.nullable for c in columns):
+            out.append(Hop(table.name, fk))
+    return out
+
+
+def _ways_to_owners(snapshot: SchemaSnapshot, owners: set[str]) -> dict[str, Hop | None]:
+    """For every table that reaches an owner through NOT NULL foreign keys, the first hop of its
+    best way there (fewest non-cascading hops, then fewest hops); None for the owners.
+
+    One Dijkstra from all owners at once over the reversed foreign keys, so the whole schema
+    costs O(E log V) however many tables are indirectly owned.
+    """
+    into: dict[str, list[Hop]] = defaultdict(list)
+    for table in snapshot.tables:
+        for hop in _hops_out(snapshot, table):
+            into[hop.fk.ref_table].append(hop)
+    best: dict[str, tuple[tuple[int, int], Hop | None]] = {o: ((0, 0), None) for o in owners}
+    heap = [((0, 0), name) for name in sorted(owners)]
+    done: set[str] = set()
+    while heap:
+        cost, name = heapq.heappop(heap)
+        if name in done:
+            continue
+        done.add(name)
+        for hop in into.get(name, ()):
+            new = (cost[0] + (not hop.cascades), cost[1] + 1)
+            if hop.table not in best or new < best[hop.table][0]:
+                best[hop.table] = (new, hop)
+                heapq.heappush(heap, (new, hop.table))
+    return {name: hop for name, (_, hop) in best.items()}
+
+
+def _owner_paths(
+    snapshot: SchemaSnapshot, table: Table, ways: dict[str, Hop | None]
+) -> list[list[Hop]]:
+    """One path to a tenant table per NOT NULL foreign key of the table, the ownership first:
+    NOT NULL and ON DELETE CASCADE, then NOT NULL; fewer non-cascading hops, then fewer hops."""
+    ranked = []
+    for order, first in enumerate(_hops_out(snapshot, table)):
+        if first.fk.ref_table not in ways:
+            continue
+        path, node = [first], first.fk.ref_table
+        while node != table.name and (hop := ways[node]) is not None:
+            path.append(hop)
+            node = hop.fk.ref_table
+        if node == table.name:
+            continue  # its best way leads back through this table
+        rank = (not first.cascades, sum(not h.cascades for h in path), len(path), order)
+        ranked.append((rank, path))
+    return [path for _, path in sorted(ranked, key=lambda pair: pair[0])]
 
 
 def classify_tables(ctx: Context, shared: set[str]) -> dict[str, Classified]:
@@ -140,7 +237,7 @@ def classify_tables(ctx: Context, shared: set[str]) -> dict[str, Classified]:
     owners = owned - shared | ({ctx.root} if ctx.root else set())
     out: dict[str, Classified] = {}
     schema = schema_context(snapshot)
-    by_name = {t.name: t for t in snapshot.tables}
+    ways = _ways_to_owners(snapshot, owners)
     for table in snapshot.tables:
         analyses = analyze_policies(schema, table)
         item = Classified(table=table, table_class="unclassified", analyses=analyses)
@@ -152,8 +249,8 @@ def classify_tables(ctx: Context, shared: set[str]) -> dict[str, Classified]:
             item.key_columns = set(pk) | ({column} if column in owned else set())
         elif table.name in owned:
             item.table_class, item.key_columns = "tenant-owned", {column}
-        elif (found := _owner_path(snapshot, table, owners, by_name))[0]:
-            item.table_class, (item.path, item.path_fk) = "indirectly owned", found
+        elif paths := _owner_paths(snapshot, table, ways):
+            item.table_class, item.hops, item.other_paths = "indirectly owned", paths[0], paths[1:]
         elif pattern := _intentional_pattern(table, analyses):
             item.table_class, item.pattern = "shared", pattern
         out[table.name] = item

@@ -1,131 +1,200 @@
-"""The DDL the fixes write: tenant policies, session calls wrapped, and the ordered fix script.
+"""The fix script, and the DDL pieces every fix is written with.
 
-`policy_ddl` writes a tenant policy (or the replacement of a policy) through the tenant column
-or, for an indirectly owned table, through EXISTS on its parent; `build_fix_script` orders every
-finding's fix by its rule's fix phase (`tools.isolation.rules`).
+Fixes converge: each statement is idempotent where Postgres allows (IF NOT EXISTS, DO blocks
+that add a constraint or a role only when missing), a foreign key keeps what a DELETE does
+(NO ACTION is written as RESTRICT, and CASCADE / SET NULL are named as the alternatives with
+the tables they would reach), and `build_fix_script` orders the fixes by their rule's fix phase
+and writes a statement two fixes share (a UNIQUE (org_id, id) that several foreign keys need)
+once, before its first use.
 """
 
 from __future__ import annotations
 
-from collections import Counter
-
 import pglast
-from pglast import ast
-from pglast.stream import RawStream
 
-from tools.catalog.models import Policy, Table
+from tools.catalog.models import ForeignKey, Table
 from tools.findings import Finding
-from tools.isolation.classify import Classified, Context, ddl_name
+from tools.isolation.classify import Context, ddl_name
 from tools.isolation.rules import RULES
-from tools.naming import quote_ident
+from tools.naming import default_name, quote_ident, quote_list
 
 # Findings whose fix rewrites the whole policy (and so already wraps its session calls).
 POLICY_REPLACEMENTS = {"ISO006", "ISO007", "ISO008", "ISO010", "ISO011"}
+SHOWN_TABLES = 5  # tables named in a reach before "…"
 
 
-def predicate_template(classes: dict[str, Classified], tenant_setting: str | None) -> str:
-    """The tenant filter proposed in fixes: the setting given, else the binding most used."""
-    seen = Counter(
-        binding
-        for item in classes.values()
-        for using, check in item.analyses.values()
-        for binding in using.bindings + check.bindings
-        if using.restricts or check.restricts
+def literal(text: str) -> str:
+    """A SQL string literal."""
+    return "'" + text.replace("'", "''") + "'"
+
+
+def do_block(body: str) -> str:
+    """A DO block around PL/pgSQL `body`, dollar-quoted with a tag the body does not contain."""
+    tag = "fix"
+    while f"${tag}$" in body:
+        tag += "_"
+    return f"DO ${tag}$\nBEGIN\n{body}\nEND\n${tag}$;"
+
+
+def add_constraint_once(table: Table, name: str, definition: str) -> str:
+    """ALTER TABLE … ADD CONSTRAINT, run only while no constraint of that name exists."""
+    exists = (
+        f"SELECT FROM pg_constraint WHERE conrelid = {literal(ddl_name(table))}::regclass "
+        f"AND conname = {literal(name)}"
     )
-    setting = tenant_setting
-    if not setting:
-        settings = [b for b, _ in seen.most_common() if b.startswith("current_setting('")]
-        setting = settings[0].split("'")[1] if settings else None
-    if setting:
-        quoted = setting.replace("'", "''")
-        return f"{{column}} = (SELECT current_setting('{quoted}', true))::{{type}}"
-    if any(b.startswith("auth.uid") for b in seen):
-        return "{column} = (SELECT auth.uid())"
-    if "current_user" in seen:
-        return "{column} = current_user"
-    return "{column} = (SELECT current_setting('app.tenant_id', true))::{type}"
+    return do_block(
+        f"  IF NOT EXISTS ({exists}) THEN\n"
+        f"    ALTER TABLE {ddl_name(table)} ADD CONSTRAINT {quote_ident(name)} {definition};\n"
+        "  END IF;"
+    )
 
 
-def policy_ddl(ctx: Context, item: Classified, replaces: Policy | None = None) -> str:
-    """A tenant policy for the table, or the replacement of one (same command, roles, kind)."""
-    table = item.table
-    if item.table_class == "indirectly owned":
-        parent_fk = next(fk for fk in table.foreign_keys if fk.name == item.path_fk)
-        parent = ctx.snapshot.table(parent_fk.ref_table)
-        join = " AND ".join(
-            f"p.{quote_ident(rc)} = {quote_ident(table.name)}.{quote_ident(c)}"
-            for c, rc in zip(parent_fk.columns, parent_fk.ref_columns, strict=True)
-        )
-        predicate = f"EXISTS (SELECT 1 FROM {ddl_name(parent) if parent else '?'} p WHERE {join})"
-        comment = "-- the parent's own policy filters the EXISTS: keep RLS on the parent\n"
-    else:
-        column = next(iter(sorted(item.key_columns)), ctx.tenant_column or "tenant_id")
-        col = table.column(column)
-        predicate = ctx.predicate.replace("{column}", quote_ident(column)).replace(
-            "{type}", col.type if col else "uuid"
-        )
-        comment = ""
-    if replaces is None:
-        return (
-            f"{comment}CREATE POLICY tenant_isolation ON {ddl_name(table)}\n"
-            f"  USING ({predicate})\n  WITH CHECK ({predicate});"
-        )
-    kind = "PERMISSIVE" if replaces.permissive else "RESTRICTIVE"
-    roles = ", ".join(r if r == "PUBLIC" else quote_ident(r) for r in replaces.roles)
-    clauses = []
-    if replaces.command != "INSERT":
-        clauses.append(f"  USING ({predicate})")
-    if replaces.command in ("INSERT", "UPDATE", "ALL"):
-        clauses.append(f"  WITH CHECK ({predicate})")
+def create_role_once(role: str, options: str) -> str:
+    """CREATE ROLE, run only while the role does not exist (roles have no IF NOT EXISTS)."""
+    return do_block(
+        f"  IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = {literal(role)}) THEN\n"
+        f"    CREATE ROLE {quote_ident(role)} {options};\n"
+        "  END IF;"
+    )
+
+
+def index_leads_with(table: Table, columns: list[str]) -> bool:
+    """Whether some valid index starts with exactly these columns (in any order)."""
+    wanted = set(columns)
+    for index in table.indexes:
+        lead = [key.column for key in index.keys[: len(columns)]]
+        if index.valid and not index.predicate and set(lead) == wanted:
+            return True
+    return False
+
+
+def create_index(ctx: Context, table: Table, columns: list[str]) -> str:
+    """CREATE INDEX CONCURRENTLY IF NOT EXISTS on the columns, named as Postgres would name it;
+    empty when an index already leads with them."""
+    if index_leads_with(table, columns):
+        return ""
+    name = _fresh_name(ctx, table, columns, "index")
     return (
-        f"{comment}DROP POLICY {quote_ident(replaces.name)} ON {ddl_name(table)};\n"
-        f"CREATE POLICY {quote_ident(replaces.name)} ON {ddl_name(table)} AS {kind} "
-        f"FOR {replaces.command} TO {roles}\n" + "\n".join(clauses) + ";"
+        f"CREATE INDEX CONCURRENTLY IF NOT EXISTS {quote_ident(name)} ON {ddl_name(table)} "
+        f"({quote_list(columns)});"
     )
 
 
-def wrapped_policy_ddl(table: Table, policy: Policy) -> str | None:
-    """ALTER POLICY with each session call wrapped in (select …), rewritten through pglast."""
-    parts = []
-    for keyword, text in (("USING", policy.using), ("WITH CHECK", policy.with_check)):
-        if text is None:
-            continue
-        rewritten = wrap_session_calls(text)
-        if rewritten is None:
-            return None
-        parts.append(f"{keyword} ({rewritten})")
-    return f"ALTER POLICY {quote_ident(policy.name)} ON {ddl_name(table)} {' '.join(parts)};"
+def constraint_name(ctx: Context, table: Table, columns: list[str], kind: str) -> str:
+    """The name Postgres would give a new unnamed constraint of `kind` on the columns."""
+    own = {
+        c.name for c in [*table.foreign_keys, *table.unique_constraints, *table.check_constraints]
+    }
+    return _fresh_name(ctx, table, columns, kind, own)
 
 
-def wrap_session_calls(text: str) -> str | None:
-    """The expression with current_setting()/auth.*() calls wrapped in (SELECT …)."""
+def _fresh_name(
+    ctx: Context, table: Table, columns: list[str], kind: str, own: set[str] | None = None
+) -> str:
+    """default_name(), numbered past the names taken; the schema's names are passed only when
+    the plain name is taken (default_name copies what it is given, once per fix otherwise)."""
+    name = default_name(table.name, columns, kind)
+    if name in ctx.relation_names() or name in (own or set()):
+        name = default_name(table.name, columns, kind, ctx.relation_names() | (own or set()))
+    return name
+
+
+def fk_clause(
+    fk: ForeignKey | None,
+    columns: list[str],
+    ref: Table,
+    ref_columns: list[str],
+    on_delete: str,
+    set_columns: list[str] | None = None,
+) -> str:
+    """FOREIGN KEY … REFERENCES …, keeping the existing key's MATCH, ON UPDATE and deferral."""
+    text = (
+        f"FOREIGN KEY ({quote_list(columns)}) REFERENCES {ddl_name(ref)} "
+        f"({quote_list(ref_columns)})"
+    )
+    if fk is not None and fk.match_full:
+        text += " MATCH FULL"
+    if fk is not None and fk.on_update != "NO ACTION":
+        text += f" ON UPDATE {fk.on_update}"
+    text += f" ON DELETE {on_delete}"
+    if set_columns:
+        text += f" ({quote_list(set_columns)})"
+    if fk is not None and fk.deferrable:
+        text += " DEFERRABLE" + (" INITIALLY DEFERRED" if fk.initially_deferred else "")
+    if fk is not None and not fk.validated:
+        text += " NOT VALID"
+    return text
+
+
+def delete_reach(ctx: Context, table: str) -> list[str]:
+    """The tables whose rows go when rows of `table` are deleted: the table, then every table
+    whose ON DELETE CASCADE foreign keys it reaches, in the order they are reached."""
+    into = ctx.cascades_into()
+    reached, queue = [table], [table]
+    while queue:
+        for child in into.get(queue.pop(0), []):
+            if child not in reached:
+                reached.append(child)
+                queue.append(child)
+    return reached
+
+
+def _named(tables: list[str]) -> str:
+    shown = ", ".join(tables[:SHOWN_TABLES])
+    return shown + (", …" if len(tables) > SHOWN_TABLES else "")
+
+
+def delete_reach_text(ctx: Context, table: Table) -> str:
+    """What ON DELETE CASCADE on a foreign key of `table` would delete, counted from the schema."""
+    reach = delete_reach(ctx, table.name)
+    return (
+        f"ON DELETE CASCADE would delete the referencing rows, reaching {len(reach)} "
+        f"table{'s' if len(reach) > 1 else ''} ({_named(reach)})"
+    )
+
+
+def delete_alternatives(ctx: Context, table: Table, columns: list[str]) -> list[str]:
+    """What ON DELETE CASCADE and SET NULL would do instead, counted from the schema."""
+    not_null = [c for c in columns if (col := table.column(c)) is None or not col.nullable]
+    if not_null:
+        set_null = f"ON DELETE SET NULL cannot apply ({', '.join(not_null)} NOT NULL)"
+    else:
+        set_null = f"ON DELETE SET NULL would keep them with {', '.join(columns)} NULL"
+    return [delete_reach_text(ctx, table), set_null]
+
+
+def restrict_comment(ctx: Context, table: Table, columns: list[str]) -> str:
+    """The comment above a foreign key a fix writes with RESTRICT: why, and the alternatives."""
+    return (
+        "-- ON DELETE RESTRICT keeps today's behaviour: a delete fails while rows point at it.\n"
+        "-- Choose instead, if that is the design:\n"
+        + "".join(f"--   {line}\n" for line in delete_alternatives(ctx, table, columns))
+    )
+
+
+def _statements(fix: str) -> list[str]:
+    """The statements of a fix, comments left out (the whole text if pglast cannot split it)."""
     try:
-        root = pglast.parse_sql(f"SELECT {text}")[0].stmt
+        return list(pglast.parser.split(fix, with_parser=True))
     except pglast.parser.ParseError:
-        return None
+        return [fix]
 
-    def wrap(node):
-        if isinstance(node, ast.SubLink):
-            return node
-        if isinstance(node, ast.FuncCall):
-            parts = [getattr(p, "sval", "") for p in node.funcname]
-            if parts[-1] == "current_setting" or (len(parts) > 1 and parts[0] == "auth"):
-                select = ast.SelectStmt(targetList=(ast.ResTarget(val=node),))
-                return ast.SubLink(subLinkType=4, subLinkId=0, subselect=select)
-        for attr in node:
-            value = getattr(node, attr)
-            if isinstance(value, ast.Node):
-                setattr(node, attr, wrap(value))
-            elif isinstance(value, tuple) and any(isinstance(v, ast.Node) for v in value):
-                setattr(node, attr, tuple(wrap(v) if isinstance(v, ast.Node) else v for v in value))
-        return node
 
-    expression = wrap(root.targetList[0].val)
-    return RawStream()(expression)
+def _without(text: str, statement: str) -> str:
+    """The fix text with one statement (and its `;` and line end) taken out."""
+    start = text.find(statement)
+    if start < 0:
+        return text
+    end = start + len(statement)
+    for mark in (";", "\n"):
+        if text.startswith(mark, end):
+            end += 1
+    return text[:start] + text[end:]
 
 
 def build_fix_script(findings: list[Finding]) -> str:
-    """All fix DDL, ordered columns → keys → indexes → RLS → policies → views/functions."""
+    """All fix DDL, ordered columns → keys → indexes → RLS → policies → views/functions, each
+    statement once (the first fix that needs it writes it)."""
     replaced = {f.object for f in findings if f.code in POLICY_REPLACEMENTS and f.fix}
     seen: set[str] = set()
     blocks = []
@@ -134,12 +203,21 @@ def build_fix_script(findings: list[Finding]) -> str:
             continue
         if item.code == "ISO015" and item.object in replaced:
             continue  # the replacement policy already wraps its calls
+        statements = _statements(item.fix)
+        if statements and all(s in seen for s in statements):
+            continue  # every statement is in the script already
+        text = item.fix
+        for statement in statements:
+            if statement in seen:
+                text = _without(text, statement)
+        seen.update(statements)
         seen.add(item.fix)
-        blocks.append(f"-- {item.code} {item.object}: {RULES[item.code].title}\n{item.fix}")
+        blocks.append(f"-- {item.code} {item.object}: {RULES[item.code].title}\n{text.rstrip()}")
     if not blocks:
         return ""
     header = (
         "-- pgarchitect isolation fixes: review each statement, then run with psql outside a\n"
-        "-- transaction block (CREATE INDEX CONCURRENTLY cannot run inside one).\n"
+        "-- transaction block (CREATE INDEX CONCURRENTLY cannot run inside one). Each statement\n"
+        "-- can run again: a second run changes nothing.\n"
     )
     return header + "\n\n".join(blocks) + "\n"

@@ -13,8 +13,11 @@ from pglast import ast
 from tools.catalog.models import View
 from tools.findings import Finding, finding
 from tools.isolation.classify import Context, ddl_name, session_words
+from tools.isolation.fixes import create_role_once
 from tools.isolation.rules import RULES
 from tools.naming import qualified, quote_ident
+
+TOOLS_ROLE = "pgarchitect_ro"  # the role ISO027 proposes to connect the tools as
 
 
 def relations_read(text: str) -> set[str]:
@@ -58,7 +61,12 @@ def check_views(ctx: Context) -> list[Finding]:
 def _view_finding(ctx: Context, view: View, read: list[str]) -> Finding:
     name = ddl_name(view)
     if view.materialized:
-        fix = f"REVOKE ALL ON {name} FROM PUBLIC;  -- materialized views have no RLS"
+        # advice, not DDL: revoking grants does not change what the view holds, so no
+        # statement could silence this finding
+        fix = (
+            f"-- materialized views have no RLS: REVOKE SELECT ON {name} FROM the roles the "
+            "application uses,\n-- or replace it with a view WITH (security_invoker = true)"
+        )
         what = "a materialized view copies the rows of every tenant and has no row-level security"
     elif ctx.snapshot.server_version >= 150000:
         fix = f"ALTER VIEW {name} SET (security_invoker = true);"
@@ -152,10 +160,22 @@ def check_connecting_role(ctx: Context) -> list[Finding]:
             f"rolsuper = {role.superuser}, rolbypassrls = {role.bypass_rls}, "
             f"owns {role.owns_tables} tables",
             "-- connect the tools as a role that owns nothing and lacks BYPASSRLS, e.g.\n"
-            "CREATE ROLE pgarchitect_ro LOGIN NOBYPASSRLS;\n"
-            "GRANT pg_read_all_data TO pgarchitect_ro;",
+            + create_role_once(TOOLS_ROLE, "LOGIN NOBYPASSRLS")
+            + "\n"
+            + _read_grant(ctx, TOOLS_ROLE),
         )
     ]
+
+
+def _read_grant(ctx: Context, role: str) -> str:
+    """Read access to every table: pg_read_all_data from PostgreSQL 14, else this schema's."""
+    if ctx.snapshot.server_version >= 140000:
+        return f"GRANT pg_read_all_data TO {quote_ident(role)};"
+    schema = quote_ident(ctx.snapshot.schema_name)
+    return (
+        f"GRANT USAGE ON SCHEMA {schema} TO {quote_ident(role)};\n"
+        f"GRANT SELECT ON ALL TABLES IN SCHEMA {schema} TO {quote_ident(role)};"
+    )
 
 
 def check_app_role(ctx: Context, app_role: str, attributes: dict) -> list[Finding]:

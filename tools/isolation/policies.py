@@ -12,9 +12,9 @@ from collections import defaultdict
 
 from tools.catalog.models import Policy, Table
 from tools.findings import Finding, finding
-from tools.isolation.classify import COMMANDS, Classified, Context
-from tools.isolation.fixes import policy_ddl, wrapped_policy_ddl
+from tools.isolation.classify import COMMANDS, Classified, Context, pins_tenant
 from tools.isolation.policy_expr import ExprAnalysis
+from tools.isolation.policy_fixes import policy_ddl, wrapped_policy_ddl
 from tools.isolation.rules import RULES
 
 
@@ -38,13 +38,6 @@ def check_policies(ctx: Context, item: Classified) -> list[Finding]:
     out += _check_permissive_overlap(item)
     out += _check_restrictive_alone(item)
     return out
-
-
-def pins_tenant(item: Classified, analysis: ExprAnalysis) -> bool:
-    """Whether an expression ties the tenant key (without one: any row column) to the session."""
-    if not item.key_columns:
-        return analysis.restricts
-    return analysis.restricts and bool(item.key_columns & analysis.bound_columns)
 
 
 def _guarded(item: Classified, policy: Policy, write: bool) -> bool:

@@ -19,8 +19,8 @@ from tools.catalog.models import SchemaSnapshot
 from tools.catalog.snapshot import fetch_snapshot
 from tools.errors import ConfigError, NotFound
 from tools.findings import Finding, count_by_severity, render_finding, sort_findings
-from tools.isolation.classify import Classified, Context, classify_tables
-from tools.isolation.fixes import build_fix_script, predicate_template
+from tools.isolation.classify import Classified, Context, classify_tables, path_text
+from tools.isolation.fixes import build_fix_script
 from tools.isolation.keys import (
     check_keys,
     check_ownership,
@@ -34,6 +34,7 @@ from tools.isolation.objects import (
     check_views,
 )
 from tools.isolation.policies import check_policies
+from tools.isolation.policy_fixes import predicate_template
 from tools.isolation.probe import (
     ProbeResult,
     check_tenant_setting,
@@ -65,7 +66,15 @@ class TableIsolation(BaseModel):
         description="columns that identify the tenant (tenant column; the root's primary key)"
     )
     owner_path: list[str] = Field(
-        default_factory=list, description="foreign-key path to a tenant table (indirectly owned)"
+        default_factory=list,
+        description="foreign-key path to a tenant table (indirectly owned): the one the schema "
+        "marks as ownership (NOT NULL and ON DELETE CASCADE first, then NOT NULL); the fixed "
+        "policies follow it",
+    )
+    other_paths: list[str] = Field(
+        default_factory=list,
+        description="the table's other NOT NULL foreign-key paths to a tenant table, "
+        "each as its hops joined by '; '",
     )
     pattern: str | None = Field(None, description="why a table counts as shared, if it does")
     rls_enabled: bool = Field(description="ALTER TABLE … ENABLE ROW LEVEL SECURITY")
@@ -265,6 +274,7 @@ def _report(
                 table_class=item.table_class,  # type: ignore[arg-type]
                 tenant_key=sorted(item.key_columns),
                 owner_path=item.path,
+                other_paths=[path_text(path) for path in item.other_paths],
                 pattern=item.pattern,
                 rls_enabled=item.table.rls_enabled,
                 rls_forced=item.table.rls_forced,
@@ -350,6 +360,8 @@ def render_isolation(report: IsolationReport) -> str:
         rls = "RLS off" if not table.rls_enabled else "RLS forced" if table.rls_forced else "RLS on"
         extra = f"; {table.pattern}" if table.pattern else ""
         path = f"; via {' → '.join(table.owner_path)}" if table.owner_path else ""
+        if table.other_paths:
+            path += f" (also reaches a tenant by {' | '.join(table.other_paths)})"
         bindings = f"; binds {', '.join(table.bindings)}" if table.bindings else ""
         lines.append("")
         lines.append(

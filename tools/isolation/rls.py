@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from tools.findings import Finding, finding
 from tools.isolation.classify import Classified, Context, ddl_name
-from tools.isolation.fixes import policy_ddl
+from tools.isolation.policy_fixes import policy_ddl
 from tools.isolation.rules import RULES
 
 
