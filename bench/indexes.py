@@ -24,9 +24,9 @@ from index_peers import dexter_like, mcp_pro_like, pghero_like
 from psycopg import sql
 
 from server.db import read_only_transaction
+from tools.indexes.hypopg import HypoPG
 from tools.indexes.models import IndexSpec
 from tools.indexes.suggest import suggest_indexes
-from tools.indexes.workload import HypoPG
 from tools.query_safety import check_query, plan_cost
 
 SCHEMA = "bench_indexes"

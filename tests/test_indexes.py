@@ -8,6 +8,7 @@ import pytest
 
 from tools.errors import NotFound
 from tools.indexes.models import IndexSpec
+from tools.indexes.rules import RULES
 from tools.indexes.suggest import render_indexes, suggest_indexes
 
 BASE = """
@@ -127,6 +128,7 @@ def test_suggest_indexes_reports_planted_defect(ddl, ro, schema, planted, expect
     advice = suggest_indexes(ro, schema)
     assert any(_matches(s, expected) for s in advice.suggestions), render_indexes(advice)
     for suggestion in advice.suggestions:
+        assert suggestion.code == RULES[suggestion.rule].code  # the name is the code's alias
         if suggestion.kind == "create":
             assert suggestion.ddl.startswith("CREATE INDEX CONCURRENTLY IF NOT EXISTS ")
             assert f'ON "{schema}".' in suggestion.ddl
@@ -214,10 +216,12 @@ def test_rendering_and_answer_are_compact(ddl, ro, schema):
     ddl(BASE + "CREATE TABLE tasks (id bigint PRIMARY KEY, project_id bigint REFERENCES projects);")
     advice = suggest_indexes(ro, schema)
     text = render_indexes(advice)
-    assert "unindexed_fk" in text
+    assert "IDX001 unindexed_fk" in text
     assert 'CREATE INDEX CONCURRENTLY IF NOT EXISTS "ix_tasks_project_id"' in text
     payload = json.loads(advice.model_dump_json())
     assert payload["schema"] == schema
+    assert payload["suggestions"][0]["code"] == "IDX001"
+    assert payload["suggestions"][0]["rule"] == "unindexed_fk"
     assert payload["suggestions"][0]["sqlmodel"].startswith("project_id: … = Field(index=True)")
 
 
@@ -243,12 +247,8 @@ def test_index_spec_renders_quoted_ddl_and_sqlmodel():
 
 
 def test_every_rule_has_a_planted_test():
-    from tools.indexes.models import IndexSuggestion
-
-    description = IndexSuggestion.model_fields["rule"].description
-    rules = {r.strip() for r in description.split(":", 1)[1].split(",")}
     planted = {p.values[1][0] for p in PLANTED}
-    assert rules - {"workload_index"} == planted
+    assert {rule.name for rule in RULES} - {"workload_index"} == planted
 
 
 def test_create_never_reuses_a_taken_index_name(ddl, ro, schema):

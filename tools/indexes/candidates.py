@@ -12,8 +12,8 @@ from __future__ import annotations
 from itertools import permutations
 
 from tools.indexes.access import TableAccess
+from tools.indexes.matching import covers
 from tools.indexes.models import IndexSpec
-from tools.indexes.rules import covers
 
 MAX_PERMUTED = 3  # equality/join columns taken into permutations
 MAX_KEYS = 4

@@ -12,6 +12,10 @@ from typing import Literal
 from psycopg import sql
 from pydantic import BaseModel, ConfigDict, Field
 
+from tools.catalog.models import Index, Table
+from tools.findings import Rule
+from tools.indexes.rules import RULES
+
 Confidence = Literal["high", "medium", "low"]
 Kind = Literal["create", "drop", "rebuild", "review"]
 METHODS = frozenset({"btree", "hash", "gist", "spgist", "gin", "brin"})  # written unquoted
@@ -149,10 +153,10 @@ class QueryCost(BaseModel):
 class IndexSuggestion(BaseModel):
     """One index to create, drop, rebuild or review, with its proof."""
 
+    code: str = Field(description="stable rule code: " + ", ".join(RULES.titles()))
     rule: str = Field(
-        description="stable rule id: unindexed_fk, tenant_not_leading, duplicate_index, "
-        "redundant_index, unused_index, invalid_index, no_primary_key, low_selectivity_index, "
-        "workload_index"
+        description="the rule's name, an alias of its code: "
+        + ", ".join(f"{r.name} = {r.code}" for r in RULES)
     )
     kind: Kind = Field(description="create, drop, rebuild (REINDEX) or review (no DDL to run)")
     table: str = Field(description="schema.table")
@@ -190,14 +194,15 @@ class WorkloadQuery(BaseModel):
 
 
 def create_suggestion(
-    rule: str, spec: IndexSpec, rationale: str, *, concurrently: bool = True, **extra: object
+    rule: Rule, spec: IndexSpec, rationale: str, *, concurrently: bool = True, **extra: object
 ) -> IndexSuggestion:
     """A create suggestion for spec, with its DDL and SQLModel form filled in.
 
     Partitioned tables take no CONCURRENTLY (pass concurrently=False for them).
     """
     return IndexSuggestion(
-        rule=rule,
+        code=rule.code,
+        rule=rule.name,
         kind="create",
         table=spec.qualified,
         index=spec.name(),
@@ -209,6 +214,37 @@ def create_suggestion(
         sqlmodel=spec.sqlmodel(),
         rationale=rationale,
         **extra,  # type: ignore[arg-type]
+    )
+
+
+def drop_suggestion(
+    rule: Rule,
+    table: Table,
+    index: Index,
+    rationale: str,
+    *,
+    confidence: Confidence = "high",
+    kind: Kind = "drop",
+    ddl: str | None = None,
+    verified: bool = True,
+) -> IndexSuggestion:
+    """A suggestion about an existing index: drop it (default) or rebuild it."""
+    return IndexSuggestion(
+        code=rule.code,
+        rule=rule.name,
+        kind=kind,
+        table=table.qualified,
+        index=index.name,
+        columns=index.columns,
+        include=index.include,
+        method=index.method,
+        predicate=index.predicate,
+        ddl=ddl or drop_sql(table.schema_name, index.name),
+        sqlmodel=drop_sqlmodel(index.name, index.columns) if kind == "drop" else None,
+        rationale=rationale,
+        size_bytes=index.size_bytes,
+        confidence=confidence,
+        verified=verified,
     )
 
 

@@ -1,8 +1,9 @@
 """The `suggest_indexes` tool: schema rules plus workload indexes the planner proves.
 
-Schema rules live in `tools.index_rules`, query analysis in `tools.index_access`, candidates in
-`tools.index_candidates`, the HypoPG proof in `tools.index_workload`, the records in
-`tools.index_models`. This module fetches, calls them in order and renders the advice.
+Schema rules run in `tools.indexes.checks` (`missing`, `existing`), the codes are in
+`tools.indexes.rules`, query analysis in `access`, the workload in `queries`, candidates in
+`candidates`, the HypoPG proof in `workload` and `hypopg`, the records in `models`. This module
+fetches, calls them in order and renders the advice.
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ import psycopg
 from tools.catalog.models import SchemaSnapshot
 from tools.catalog.snapshot import fetch_snapshot
 from tools.errors import ConfigError
+from tools.indexes.checks import check_schema, merge_creates
+from tools.indexes.hypopg import HYPOPG_HINT, HypoPG
 from tools.indexes.models import (
     MAX_IDENTIFIER,
     IndexAdvice,
@@ -20,18 +23,15 @@ from tools.indexes.models import (
     WorkloadQuery,
     spec_of,
 )
-from tools.indexes.rules import Usage, check_schema, fetch_usage, merge_creates
-from tools.indexes.workload import (
-    HYPOPG_HINT,
+from tools.indexes.queries import (
     TEXT_LIMIT,
-    HypoPG,
     Query,
     fetch_statements,
-    measure,
     prepare_queries,
-    proven_suggestions,
     unverified_suggestions,
 )
+from tools.indexes.usage import Usage, fetch_usage
+from tools.indexes.workload import measure, proven_suggestions
 from tools.query_safety import schema_first_on_path
 from tools.tenancy import resolve_tenant_column
 
@@ -244,7 +244,7 @@ def render_indexes(advice: IndexAdvice) -> str:
     for s in advice.suggestions:
         proof = "verified" if s.verified else "unverified"
         lines.append(
-            f"{s.kind.upper():7} {s.rule}: {s.table} {s.index or ''} "
+            f"{s.kind.upper():7} {s.code} {s.rule}: {s.table} {s.index or ''} "
             f"[{s.confidence}, {proof}, {_size(s.size_bytes)}]"
         )
         if s.ddl:
