@@ -11,7 +11,7 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from functools import partial
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import anyio
 import psycopg
@@ -100,7 +100,7 @@ def to_tool_error(err: BaseException, tool: str, settings: Settings, url: str | 
 
 async def run_in_db(ctx: Context, tool: str, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
     """Run fn(conn, *args, **kwargs) in a READ ONLY transaction, in a worker thread."""
-    state: AppState = ctx.request_context.lifespan_context
+    state = cast(AppState, ctx.request_context.lifespan_context)
     url = state.settings.database_url
     try:
         database = await state.db()
@@ -174,7 +174,7 @@ async def call_tool(
 ) -> BaseModel:
     """The server's call edge: arguments prepared off the loop, then one READ ONLY transaction
     (or none for a tool that needs no database), every error through `to_tool_error`."""
-    state: AppState = ctx.request_context.lifespan_context
+    state = cast(AppState, ctx.request_context.lifespan_context)
     url = state.settings.database_url
     try:
         kwargs = await anyio.to_thread.run_sync(prepare)

@@ -106,4 +106,5 @@ def add_tool(server: MCPServer, tool_def: ToolDef, run: Runner, respond: Respond
 
 
 def _settings(ctx: Context) -> Settings:
-    return ctx.request_context.lifespan_context.settings
+    settings: Settings = ctx.request_context.lifespan_context.settings  # type: ignore[attr-defined]
+    return settings

@@ -114,7 +114,7 @@ def _index(
             table,
             row.method,
             row.indisunique,
-            key_texts,
+            [text for text in key_texts if text is not None],  # all set when plain
             include,
             row.nulls_not_distinct,
             row.predicate,

@@ -145,7 +145,7 @@ def build_result(snapshot: SchemaSnapshot, detail: str) -> ReflectResult:
     """Shape a snapshot into the answer: full or summary, with the cursor of the next page."""
     next_cursor = encode_cursor(snapshot.tables[-1].name) if snapshot.more_tables else None
     result = ReflectResult(
-        schema=snapshot.schema_name,
+        schema_name=snapshot.schema_name,
         database=snapshot.database,
         server_version=snapshot.server_version,
         role=snapshot.role,

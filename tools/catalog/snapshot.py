@@ -59,7 +59,7 @@ def fetch_rows(
 ) -> list[dict[str, Any]]:
     """Rows of a constant catalog query as dicts."""
     with conn.cursor(row_factory=dict_row) as cur:
-        cur.execute(query, params)  # type: ignore[arg-type]  # constant catalog query
+        cur.execute(query, params)
         return cur.fetchall()
 
 
@@ -77,7 +77,7 @@ def fetch_batch(
         with conn.pipeline() if psycopg.Pipeline.is_supported() else nullcontext():
             for cur, (query, params) in zip(cursors, batch, strict=True):
                 # prepare=False: no named statement, whatever the connection says (PgBouncer)
-                cur.execute(query, params, prepare=False)  # type: ignore[arg-type]
+                cur.execute(query, params, prepare=False)
         return [cur.fetchall() for cur in cursors[1:-1]]
     finally:
         for cur in cursors:

@@ -105,7 +105,9 @@ class OpclassCatalog:
         if base is None:
             return None
         category = self.types[base].category
-        exact, preferred, compatible = [], [], []
+        exact: list[int] = []
+        preferred: list[int] = []
+        compatible: list[int] = []
         for opclass, opcintype in self.defaults.get(am, []):
             if opcintype == base:
                 exact.append(opclass)

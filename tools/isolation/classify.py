@@ -247,7 +247,7 @@ def classify_tables(ctx: Context, shared: set[str]) -> dict[str, Classified]:
             item.table_class = "tenant root"
             pk = table.primary_key.columns if table.primary_key else []
             item.key_columns = set(pk) | ({column} if column in owned else set())
-        elif table.name in owned:
+        elif column and table.name in owned:
             item.table_class, item.key_columns = "tenant-owned", {column}
         elif paths := _owner_paths(snapshot, table, ways):
             item.table_class, item.hops, item.other_paths = "indirectly owned", paths[0], paths[1:]

@@ -82,9 +82,9 @@ def create_index(ctx: Context, table: Table, columns: list[str]) -> str:
 
 def constraint_name(ctx: Context, table: Table, columns: list[str], kind: str) -> str:
     """The name Postgres would give a new unnamed constraint of `kind` on the columns."""
-    own = {
-        c.name for c in [*table.foreign_keys, *table.unique_constraints, *table.check_constraints]
-    }
+    own = {c.name for c in table.foreign_keys}
+    own |= {c.name for c in table.unique_constraints}
+    own |= {c.name for c in table.check_constraints}
     return _fresh_name(ctx, table, columns, kind, own)
 
 

@@ -105,16 +105,16 @@ def _backfill(ctx: Context, table: Table, column: str) -> str:
             f"-- rows without {column} need their tenant first: SET NOT NULL stops the script "
             "while any remain\n"
         )
-    _, fk, parent = min(parents, key=lambda entry: entry[0])
+    _, fk, source = min(parents, key=lambda entry: entry[0])
     joins = " AND ".join(
         f"parent.{quote_ident(ref)} = child.{quote_ident(col)}"
         for col, ref in zip(fk.columns, fk.ref_columns, strict=True)
     )
     quoted = quote_ident(column)
     return (
-        f"-- backfill: a row without {column} takes its {parent.name} row's\n"
+        f"-- backfill: a row without {column} takes its {source.name} row's\n"
         f"UPDATE {ddl_name(table)} AS child SET {quoted} = parent.{quoted} "
-        f"FROM {ddl_name(parent)} AS parent WHERE {joins} AND child.{quoted} IS NULL;\n"
+        f"FROM {ddl_name(source)} AS parent WHERE {joins} AND child.{quoted} IS NULL;\n"
     )
 
 

@@ -29,7 +29,7 @@ def relations_read(text: str) -> set[str]:
     names: set[str] = set()
     for statement in statements:
         for node in _nodes(statement):
-            if isinstance(node, ast.RangeVar):
+            if isinstance(node, ast.RangeVar) and node.relname:
                 names.add(node.relname)
     return names
 

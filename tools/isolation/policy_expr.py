@@ -67,7 +67,8 @@ def analyze_policy_expr(text: str | None, context: PolicyContext) -> ExprAnalysi
     if text is None:
         return result
     try:
-        node = pglast.parse_sql(f"SELECT {text}")[0].stmt.targetList[0].val
+        statement: Any = pglast.parse_sql(f"SELECT {text}")[0].stmt
+        node = statement.targetList[0].val
     except pglast.parser.ParseError as err:
         result.parse_error = str(err)
         return result
@@ -170,13 +171,13 @@ class _Walker:
         names: set[str] = set()
         for node in _walk(select):
             if isinstance(node, ast.RangeVar):
-                names |= self.context.tables.get(node.relname, frozenset())
+                names |= self.context.tables.get(node.relname or "", frozenset())
         return frozenset(names)
 
     # Session bindings: what ties an expression to the current session or request.
     def binding(self, node: Any) -> str | None:
         if isinstance(node, ast.SQLValueFunction):
-            return SESSION_USERS.get(node.op)
+            return SESSION_USERS.get(node.op) if node.op is not None else None
         if not isinstance(node, ast.FuncCall):
             return None
         parts = _names(node.funcname)
@@ -207,8 +208,9 @@ class _Walker:
             self.collect_bindings(child, wrapped or isinstance(child, ast.SubLink))
 
     def _note_unset(self, node: ast.FuncCall, label: str) -> None:
-        missing_ok = len(node.args or ()) > 1 and (
-            _is_true(node.args[1]) or _const_text(node.args[1]) in ("t", "true", "on")
+        args = node.args or ()
+        missing_ok = len(args) > 1 and (
+            _is_true(args[1]) or _const_text(args[1]) in ("t", "true", "on")
         )
         self.result.unset_behaviour[label] = "null" if missing_ok else "raises"
 
@@ -245,7 +247,7 @@ class _Walker:
         return False, set()
 
     def _boolean(self, node: ast.BoolExpr) -> tuple[bool, set[str]]:
-        parts = [self.evaluate(arg) for arg in node.args]
+        parts = [self.evaluate(arg) for arg in node.args or ()]
         if node.boolop == BoolExprType.AND_EXPR:
             bound = set().union(*(cols for ok, cols in parts if ok))
             return any(ok for ok, _ in parts), bound

@@ -11,6 +11,7 @@ idempotent (DROP POLICY IF EXISTS before CREATE POLICY).
 from __future__ import annotations
 
 from collections import Counter
+from typing import Any
 
 import pglast
 from pglast import ast
@@ -156,7 +157,7 @@ def wrapped_policy_ddl(table: Table, policy: Policy) -> str | None:
 def wrap_session_calls(text: str) -> str | None:
     """The expression with current_setting()/auth.*() calls wrapped in (SELECT …)."""
     try:
-        root = pglast.parse_sql(f"SELECT {text}")[0].stmt
+        root: Any = pglast.parse_sql(f"SELECT {text}")[0].stmt
     except pglast.parser.ParseError:
         return None
 

@@ -145,6 +145,8 @@ def _count(conn: psycopg.Connection, target: tuple[str, str, str], tenant: str) 
     # permission denied, a policy that cannot cast the setting, a statement timeout
     except (psycopg.ProgrammingError, psycopg.DataError, psycopg.errors.QueryCanceled) as err:
         return entry.model_copy(update={"error": str(err).splitlines()[0]})
+    if row is None:  # a count(*) query always returns one row
+        return entry.model_copy(update={"error": "the probe query returned no row"})
     return entry.model_copy(update={"visible_rows": row[0], "foreign_rows": row[1]})
 
 

@@ -271,7 +271,7 @@ def _report(
         tables.append(
             TableIsolation(
                 table=item.table.qualified,
-                table_class=item.table_class,  # type: ignore[arg-type]
+                table_class=item.table_class,
                 tenant_key=sorted(item.key_columns),
                 owner_path=item.path,
                 other_paths=[path_text(path) for path in item.other_paths],
