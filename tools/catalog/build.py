@@ -1,7 +1,8 @@
 """Catalog rows of one schema turned into the dicts SchemaSnapshot validates in one pass.
 
-Pure functions over the named-tuple rows of tools.catalog_queries; tools.catalog fetches and
-validates. Definitions of plain indexes and keys are rebuilt through tools.catalog_text.
+Pure functions over the named-tuple rows of tools.catalog.queries; tools.catalog.snapshot
+fetches and validates. Definitions of plain indexes and keys are rebuilt through
+tools.catalog.text.
 """
 
 from __future__ import annotations
@@ -10,14 +11,8 @@ from collections import defaultdict
 from typing import Any
 
 from tools.catalog import text as catalog_text
+from tools.naming import FK_ACTIONS
 
-FK_ACTIONS = {
-    "a": "NO ACTION",
-    "r": "RESTRICT",
-    "c": "CASCADE",
-    "n": "SET NULL",
-    "d": "SET DEFAULT",
-}
 RELKINDS = {"r": "table", "p": "partitioned table", "f": "foreign table"}
 POLICY_COMMANDS = {"*": "ALL", "r": "SELECT", "a": "INSERT", "w": "UPDATE", "d": "DELETE"}
 
