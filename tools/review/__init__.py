@@ -1,0 +1,8 @@
+"""`review_models`: the project's SQLModel code, read statically, against the checklist, the spec
+and the database."""
+
+from tools.review.render import render_review
+from tools.review.report import ModelResult, ModelReview, ReviewFinding, review_models
+from tools.review.rules import RULES
+
+__all__ = ["RULES", "ModelResult", "ModelReview", "ReviewFinding", "render_review", "review_models"]

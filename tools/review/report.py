@@ -1,0 +1,495 @@
+"""`review_models`: the project's own SQLModel code against the checklist, the spec and the
+database, with a corrected class per model when the fix is mechanical.
+
+The files are read statically (`tools.review.reader`, never imported); each table class becomes
+catalog records (`tools.review.tables`) and is compared with the spec's entity and the live
+table (`tools.review.drift`), then judged by the checklist (`tools.review.checks`). The catalog
+is fetched once per schema in its fixed round trips. Corrected classes are rendered by
+`generate_code` for the models of the returned page only (`tools.review.correct`).
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections import Counter
+from pathlib import Path
+from typing import Literal
+
+import psycopg
+from pydantic import BaseModel, ConfigDict, Field
+
+from tools.catalog import SchemaSnapshot, Table, fetch_snapshot
+from tools.errors import ConfigError
+from tools.findings import Finding, count_by_severity, finding, sort_findings
+from tools.review.checks import Context, check_after_drift, check_tenant_presence, check_types
+from tools.review.correct import Corrected, explicit_actions, render_corrected
+from tools.review.ddl import create_table
+from tools.review.drift import Sides, check_drift
+from tools.review.files import discover, resolve_paths
+from tools.review.reader import read_models
+from tools.review.records import ModelClass, Unread
+from tools.review.rules import RULES
+from tools.review.tables import model_table, snapshot_of
+from tools.review.views import Draft, Issue, View
+from tools.spec import SchemaSpec, spec_to_snapshot
+from tools.tenancy import detect_tenant_column, tenant_root
+
+Against = Literal["spec", "database"]
+ANSWER_BUDGET = 60_000  # characters of compact JSON per page (~15k tokens)
+
+
+class ReviewFinding(Finding):
+    """A finding about one model, with where it is and which side must change."""
+
+    file: str = Field("", description="the model's file, relative to the project root")
+    line: int = Field(0, description="1-based line in that file")
+    sides: list[Literal["model", "spec", "database"]] = Field(
+        default_factory=list,
+        description="what must change: model (code in fix), database (DDL in fix), spec (edit)",
+    )
+    corrected: bool = Field(
+        False, description="the corrected class of this model already applies the model's part"
+    )
+
+
+class UnreadConstruct(BaseModel):
+    """Something the static reader saw but could not tell without running the code."""
+
+    file: str = Field(description="file, relative to the project root")
+    line: int = Field(description="1-based line")
+    what: str = Field(description="what it is, e.g. Task.tags or Task(TimestampMixin)")
+    reason: str = Field(description="why it was not read, and what it means for the review")
+
+
+class ModelResult(BaseModel):
+    """One table class: its findings and, when the fix is mechanical, the corrected class."""
+
+    class_name: str = Field(description="the SQLModel class")
+    table: str | None = Field(description="schema.table it maps to; None when not readable")
+    location: str = Field(description="file:line of the class statement")
+    compared_with: list[str] = Field(
+        default_factory=list, description="sides that have this table: spec, database"
+    )
+    findings: list[ReviewFinding] = Field(description="sorted by severity, object, code")
+    unread: list[UnreadConstruct] = Field(
+        default_factory=list, description="parts of this class not read statically"
+    )
+    corrected_class: str | None = Field(
+        None,
+        description="the class as it should be (generate_model's renderer, the project's "
+        "class name and relationships); it passes its own review",
+    )
+    corrected_imports: list[str] = Field(
+        default_factory=list, description="imports the corrected class needs beyond the file's"
+    )
+
+
+class ReviewSummary(BaseModel):
+    """Counts over every model reviewed (all pages)."""
+
+    files_read: int = Field(description="files parsed (helpers for base classes included)")
+    models: int = Field(description="table classes found")
+    compared_with_spec: int = Field(description="models whose table the spec defines")
+    compared_with_database: int = Field(description="models whose table the database has")
+    findings: dict[str, int] = Field(description="findings per severity")
+    by_code: dict[str, int] = Field(description="findings per rule code")
+    unread: int = Field(description="constructs not read statically")
+    corrected: int = Field(description="models with a mechanical fix (a corrected class)")
+
+
+class ModelReview(BaseModel):
+    """The review of the project's SQLModel code against the checklist, spec and database."""
+
+    model_config = ConfigDict(populate_by_name=True, serialize_by_alias=True)
+
+    schema_name: str = Field(alias="schema", description="schema of models that name none")
+    against: list[str] = Field(description="the sides compared: spec, database")
+    spec_path: str | None = Field(None, description="the spec file compared, if any")
+    tenant_column: str | None = Field(None, description="tenant column used by MOD006 to MOD008")
+    tenant_source: str = Field("", description="where the tenant column came from")
+    summary: ReviewSummary
+    models: list[ModelResult] = Field(description="this page's models, in file and line order")
+    project_findings: list[ReviewFinding] = Field(
+        default_factory=list, description="tables of the spec or database no model defines"
+    )
+    unread: list[UnreadConstruct] = Field(
+        default_factory=list, description="files not read (syntax errors, encodings) and more"
+    )
+    notes: list[str] = Field(default_factory=list, description="what was not compared, and why")
+    notice: str | None = Field(
+        None, description="what this page leaves out and the call that gets it; null if complete"
+    )
+    next_cursor: str | None = Field(None, description="pass as cursor= for the next page")
+
+
+def _cursor(key: tuple[str, int, str]) -> str:
+    return base64.urlsafe_b64encode(json.dumps(key).encode()).decode().rstrip("=")
+
+
+def _decode(cursor: str) -> tuple[str, int, str]:
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        file, line, name = json.loads(base64.urlsafe_b64decode(padded))
+        return str(file), int(line), str(name)
+    except (ValueError, TypeError):
+        raise ConfigError(
+            f"invalid cursor {cursor!r}; pass back the next_cursor of the previous page as it "
+            "came, with the same other arguments"
+        ) from None
+
+
+def _unread(items: list[Unread]) -> list[UnreadConstruct]:
+    seen = dict.fromkeys((u.file, u.line, u.construct, u.reason) for u in items)
+    return [UnreadConstruct(file=f, line=n, what=c, reason=r) for f, n, c, r in seen]
+
+
+def _tenant(
+    given: str | None,
+    spec: SchemaSpec | None,
+    databases: dict[str, SchemaSnapshot],
+    models: SchemaSnapshot,
+) -> tuple[str | None, str, SchemaSnapshot]:
+    """(tenant column, where it came from, the snapshot to find its root in)."""
+    db = next(iter(databases.values()), None)
+    if given:
+        return given, "argument", db or models
+    if spec is not None and spec.tenant_column:
+        return spec.tenant_column, "spec", db or models
+    if db is not None and (found := detect_tenant_column(db)):
+        return found, "database", db
+    found = detect_tenant_column(models)
+    carriers = sum(1 for t in models.tables if found and t.column(found))
+    if found and carriers >= 2:  # a convention seen once is no convention
+        return found, "models (naming convention)", models
+    return None, "", models
+
+
+def review_models(
+    conn: psycopg.Connection | None,
+    paths: list[str] | None = None,
+    schema: str = "public",
+    against: list[Against] | None = None,
+    tenant_column: str | None = None,
+    cursor: str | None = None,
+    limit: int = 50,
+    *,
+    project_root: Path,
+    spec: SchemaSpec | None = None,
+    budget: int = ANSWER_BUDGET,
+) -> ModelReview:
+    """Review the project's SQLModel table classes against the checklist, the spec and the
+    database, without importing them.
+
+    Call this when SQLModel code is written or changed ("here's the new Order model"), before a
+    migration, or in CI. It reads the files statically (paths: files, directories or globs under
+    the project root; default: every module with `table=True` classes, virtualenvs, tests and
+    dot-directories skipped) and returns, per model (file:line), checklist findings (MOD001 to
+    MOD015: primary key, ondelete, FK indexes, back_populates partners, tenant column, timestamps,
+    Optional vs nullable, JSON vs JSONB, enums as text, `from __future__ import annotations`,
+    naive timestamps) and drift against the spec's entity and the live table (MOD020 to MOD030,
+    each naming every side's value, e.g. "spec: bigint, database: integer, model: int"). Each
+    finding says which side must change and carries the code or DDL; when the fix is mechanical
+    the model comes with its corrected class, which passes its own review. What cannot be read
+    statically is listed with its line. against: sides to compare (default both). Page with
+    cursor=next_cursor. Next: generate_model for a new table, compare_spec_to_database for the
+    database alone.
+    """
+    root = project_root.resolve()
+    if not root.is_dir():
+        raise ConfigError(f"project root {str(root)!r} is not a directory")
+    if limit < 1:
+        raise ConfigError(f"limit must be at least 1, not {limit}")
+    sides = list(dict.fromkeys(against or ["spec", "database"]))
+    files = resolve_paths(root, paths) if paths else discover(root)
+    read, helpers = read_models(root, files)
+    classes = sorted((c for f in read for c in f.classes), key=lambda c: (c.file, c.line))
+    everything = classes + [c for f in helpers for c in f.classes]
+    notes: list[str] = []
+    databases: dict[str, SchemaSnapshot] = {}
+    if "database" in sides:
+        if conn is None:
+            notes.append("no database connection: the database side was not compared")
+        else:
+            for name in sorted({c.schema or schema for c in classes} | {schema}):
+                databases[name] = fetch_snapshot(conn, name)
+    spec_tables: dict[str, Table] = {}
+    if "spec" in sides:
+        if spec is None:
+            notes.append("no spec file: the spec side was not compared")
+        else:
+            spec_tables = {t.name: t for t in spec_to_snapshot(spec, schema).tables}
+    tables = {id(c): model_table(c, schema) for c in everything}
+    model_snapshot = snapshot_of(list({t.name: t for t in tables.values()}.values()), schema)
+    tenant, source, tenancy_snapshot = _tenant(tenant_column, spec, databases, model_snapshot)
+    ctx = Context(
+        classes={c.name: c for c in reversed(everything)},
+        tables={tables[id(c)].name: tables[id(c)] for c in everything},
+        tenant_column=tenant,
+        tenant_root=tenant_root(tenancy_snapshot, tenant) if tenant else None,
+        tenant_source=source,
+        shared=set(spec.shared_tables) if spec else set(),
+    )
+    if tenant:
+        ctx.owned = {t.name for t in model_snapshot.tables if t.column(tenant)}
+        ctx.owned |= {n for n, t in spec_tables.items() if t.column(tenant)}
+        for snapshot in databases.values():
+            ctx.owned |= {t.name for t in snapshot.tables if t.column(tenant)}
+    reviews = [_review(c, tables[id(c)], spec, spec_tables, databases, ctx) for c in classes]
+    page, next_cursor = _page(reviews, cursor, limit)
+    members = {name: values for f in read + helpers for name, values in f.enums.items()}
+    results = _results(page, schema, databases, spec, members, budget)
+    if len(results) < len(page):
+        next_cursor = _cursor(_key(page[len(results)][0]))
+    all_findings = [f for r in reviews for f in r[2]]
+    counts = Counter(i.rule.code for i in all_findings)
+    project = _project_findings(classes, spec_tables, databases, schema) if not paths else []
+    file_unread = _unread([u for f in read + helpers for u in f.unread])
+    shown = len(results)
+    return ModelReview(
+        schema=schema,
+        against=sides,
+        spec_path=spec.path if spec is not None and "spec" in sides else None,
+        tenant_column=tenant,
+        tenant_source=source,
+        summary=ReviewSummary(
+            files_read=len(read) + len(helpers),
+            models=len(classes),
+            compared_with_spec=sum(1 for r in reviews if r[1].spec is not None),
+            compared_with_database=sum(1 for r in reviews if r[1].database is not None),
+            findings=count_by_severity(_finding(i, r[0]) for r in reviews for i in r[2]),
+            by_code=dict(sorted(counts.items())),
+            unread=len(file_unread) + sum(len(_unread(r[0].unread)) for r in reviews),
+            corrected=sum(1 for r in reviews if _mechanical(r)),
+        ),
+        models=results,
+        project_findings=sort_findings(project),  # type: ignore[arg-type]
+        unread=file_unread,
+        notes=notes,
+        notice=(
+            f"models {shown} of {len(reviews)} from this cursor: call again with "
+            f"cursor={next_cursor!r} and the same other arguments for the rest"
+            if next_cursor
+            else None
+        ),
+        next_cursor=next_cursor,
+    )
+
+
+Review = tuple[ModelClass, Sides, list[Issue], Draft]
+
+
+def _key(cls: ModelClass) -> tuple[str, int, str]:
+    return (cls.file, cls.line, cls.name)
+
+
+def _mechanical(review: Review) -> bool:
+    return review[3].changed or any(i.mechanical for i in review[2])
+
+
+def _review(
+    cls: ModelClass,
+    table: Table,
+    spec: SchemaSpec | None,
+    spec_tables: dict[str, Table],
+    databases: dict[str, SchemaSnapshot],
+    ctx: Context,
+) -> Review:
+    """Every issue of one class, and its corrected draft."""
+    db_snapshot = databases.get(table.schema_name)
+    db_table = db_snapshot.table(table.name) if db_snapshot and cls.table else None
+    spec_table = spec_tables.get(table.name) if cls.table else None
+    s = Sides(
+        cls,
+        View.of("model", table),
+        View.of("spec", spec_table) if spec_table else None,
+        View.of("database", db_table) if db_table else None,
+        entity=spec.entity(table.name) if spec is not None and spec_table else None,
+        spec_obj=spec,
+    )
+    draft = Draft(table)
+    issues: list[Issue] = []
+    for rel in cls.relationships:
+        if rel.target and rel.target not in ctx.classes:
+            reason = f"relationship target {rel.target} is not in the files read: not checked"
+            cls.unread.append(Unread(rel.file, rel.line, f"{cls.name}.{rel.name}", reason))
+    if cls.table is None:
+        issues += check_after_drift(s, draft, ctx)
+        return cls, s, issues, draft
+    issues += check_types(s, draft)
+    issues += check_tenant_presence(s, draft, ctx)
+    issues += check_drift(s, draft)
+    for issue in issues:
+        s.claimed.add(issue.aspect)
+    issues += check_after_drift(s, draft, ctx)
+    issues += _missing_table(s, db_snapshot is not None, bool(spec_tables))
+    return cls, s, issues, draft
+
+
+def _missing_table(s: Sides, db_compared: bool, spec_compared: bool) -> list[Issue]:
+    issues = []
+    table = s.model.table.name
+    if db_compared and s.database is None:
+        issues.append(
+            Issue(
+                RULES["MOD020"],
+                s.name,
+                f"table {table} is in the model but not in the database",
+                line=s.cls.line,
+                sides=["database"],
+                ddl="<create table>",
+            )
+        )
+    if spec_compared and s.spec is None:
+        issues.append(
+            Issue(
+                RULES["MOD020"],
+                s.name,
+                f"table {table} is in the model but not in the spec",
+                line=s.cls.line,
+                sides=["spec"],
+                severity="warning",
+                advice=f"add the {table} entity to the spec (its columns as the model has them)",
+            )
+        )
+    return issues
+
+
+def _page(reviews: list[Review], cursor: str | None, limit: int) -> tuple[list[Review], str | None]:
+    start = 0
+    if cursor:
+        key = _decode(cursor)
+        start = next((i for i, r in enumerate(reviews) if _key(r[0]) >= key), len(reviews))
+    page = reviews[start : start + limit]
+    more = start + limit < len(reviews)
+    return page, _cursor(_key(reviews[start + limit][0])) if more else None
+
+
+def _results(
+    page: list[Review],
+    schema: str,
+    databases: dict[str, SchemaSnapshot],
+    spec: SchemaSpec | None,
+    members: dict[str, list[str]],
+    budget: int,
+) -> list[ModelResult]:
+    """The page's results with corrected classes, cut where the size budget ends (one at least)."""
+    enums = [e.model_dump(by_alias=True) for s in databases.values() for e in s.enums]
+    if spec is not None:
+        enums += [e.model_dump(by_alias=True) for e in spec_to_snapshot(spec, schema).enums]
+    for cls, _s, _i, _d in page:
+        for item in cls.fields:
+            if item.enum and item.enum_class and item.enum not in {e["name"] for e in enums}:
+                # SQLAlchemy stores an Enum class by its member names.
+                values = members.get(item.enum_class, [])
+                where = cls.schema or schema
+                enums.append({"schema": where, "name": item.enum, "values": values})
+    wanted = [r for r in page if _mechanical(r)]
+    by_schema: dict[str, list[tuple[ModelClass, Table]]] = {}
+    for cls, _s, _i, draft in wanted:
+        table = draft.table()
+        if cls.schema is None:  # keep the class unqualified, as written: search_path decides
+            table = unqualified(table)
+        by_schema.setdefault(table.schema_name, []).append((cls, table))
+    corrected: dict[int, Corrected] = {}
+    for name, items in by_schema.items():
+        # The enums as if in this schema: an unqualified class finds them on the search_path.
+        here = [{**e, "schema": name} for e in enums]
+        for position, code in render_corrected(items, name, here).items():
+            corrected[id(items[position][0])] = code
+    results, size = [], 0
+    for review in page:
+        result = _result(review, corrected.get(id(review[0])))
+        size += len(result.model_dump_json(exclude_none=True))
+        if results and size > budget:
+            break
+        results.append(result)
+    return results
+
+
+def unqualified(table: Table) -> Table:
+    """The table, its enums and its same-schema foreign keys as if in the default schema."""
+    schema = table.schema_name
+    fks = [
+        fk.model_copy(update={"ref_schema": "public"}) if fk.ref_schema == schema else fk
+        for fk in table.foreign_keys
+    ]
+    columns = [
+        c.model_copy(update={"enum": "public." + c.enum.split(".")[-1]}) if c.enum else c
+        for c in table.columns
+    ]
+    return table.model_copy(
+        update={"schema_name": "public", "foreign_keys": fks, "columns": columns}
+    )
+
+
+def _finding(issue: Issue, cls: ModelClass, code: Corrected | None = None) -> ReviewFinding:
+    parts = []
+    if "model" in issue.sides and code is not None and issue.mechanical:
+        line = code.table_args if issue.table_args and code.table_args else None
+        line = line or (code.field_lines.get(issue.column) if issue.column else None)
+        if line:
+            parts.append(f"model ({cls.file}:{issue.line}): {line}")
+    if issue.ddl:
+        parts.append(f"database: {issue.ddl}")
+    if issue.advice:
+        parts.append(("spec: " if issue.sides == ["spec"] else "") + issue.advice)
+    base = finding(
+        issue.rule,
+        issue.obj,
+        issue.message,
+        issue.evidence,
+        "\n".join(parts) or None,
+        issue.severity,
+    )
+    return ReviewFinding(
+        **base.model_dump(),
+        file=cls.file,
+        line=issue.line,
+        sides=issue.sides,
+        corrected=code is not None and issue.mechanical,
+    )
+
+
+def _result(review: Review, code: Corrected | None) -> ModelResult:
+    cls, s, issues, draft = review
+    for issue in issues:
+        if issue.ddl == "<create table>":
+            issue.ddl = create_table(explicit_actions(draft.table()))
+    return ModelResult(
+        class_name=cls.name,
+        table=s.name if cls.table else None,
+        location=cls.location,
+        compared_with=[side for side in ("spec", "database") if getattr(s, side) is not None],
+        findings=sort_findings(_finding(i, cls, code) for i in issues),  # type: ignore[arg-type]
+        unread=_unread(cls.unread),
+        corrected_class=code.code if code else None,
+        corrected_imports=code.imports if code else [],
+    )
+
+
+def _project_findings(
+    classes: list[ModelClass],
+    spec_tables: dict[str, Table],
+    databases: dict[str, SchemaSnapshot],
+    schema: str,
+) -> list[ReviewFinding]:
+    """MOD021: tables of the spec or the database that no model defines."""
+    modelled = {c.table for c in classes}
+    found: dict[str, list[str]] = {}
+    for name in spec_tables:
+        found.setdefault(name, []).append("spec")
+    for snapshot in databases.values():
+        for table in snapshot.tables:
+            if snapshot.schema_name == schema:
+                found.setdefault(table.name, []).append("database")
+    out = []
+    for name, where in sorted(found.items()):
+        if name in modelled:
+            continue
+        rule = RULES["MOD021"]
+        message = f"table {name} is in the {' and the '.join(where)} but no model defines it"
+        fix = f"generate_model(tables=[{name!r}]) writes its class"
+        base = finding(rule, f"{schema}.{name}", message, "", fix)
+        out.append(ReviewFinding(**base.model_dump(), sides=["model"]))
+    return out
