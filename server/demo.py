@@ -1,4 +1,8 @@
-"""`pgarchitect demo`: load the sample multi-tenant schema and print a review using every tool."""
+"""`pgarchitect demo`: load the sample multi-tenant schema and print the review, verdict first.
+
+The review is the one `pgarchitect review` prints (server/report.py); the tools it does not use
+(read_schema_spec, reflect_database, explain_query, generate_model) follow in a few lines each.
+"""
 
 from __future__ import annotations
 
@@ -6,12 +10,14 @@ import sys
 from collections.abc import Callable
 from importlib import resources as package_files
 from pathlib import Path
+from typing import TextIO
 
 import psycopg
 from psycopg import sql
 
-from server.db import read_only_transaction
-from tools import codegen, drift, explain, indexes, isolation, spec
+from server.db import mask_url, read_only_transaction
+from server.review import Plan, run_checks, write_report
+from tools import codegen, explain, spec
 from tools.catalog import reflect
 
 SAMPLE_SCHEMA = "taskly"
@@ -49,22 +55,27 @@ def load_sample(url: str, schema: str = SAMPLE_SCHEMA) -> None:
         )
 
 
-def sections(spec_path: Path) -> list[tuple[str, Callable[[psycopg.Connection, str], str]]]:
-    """The review's sections, in reading order: title and a function of (conn, schema)."""
+def read_spec(spec_path: Path) -> spec.SchemaSpec | None:
+    """The demo's spec, or None when the file is not there."""
+    if not spec_path.is_file():
+        return None
+    return spec.read_schema_spec(
+        str(spec_path), project_root=spec_path.parent, default_path=spec_path
+    )
+
+
+def other_tools(
+    parsed: spec.SchemaSpec | None,
+) -> list[tuple[str, Callable[[psycopg.Connection, str], str]]]:
+    """The tools the review does not show, briefly: title and a function of (conn, schema)."""
+
+    def spec_section(conn: psycopg.Connection, schema: str) -> str:
+        if parsed is None:
+            return "(no spec: write specs/database/schema.md, or set PGARCHITECT_SPEC_PATH)"
+        return spec.render_spec(parsed).split("\n", 1)[0]  # its first line: what was read
 
     def schema_section(conn: psycopg.Connection, schema: str) -> str:
         return reflect.render_reflect(reflect.reflect_database(conn, schema, detail="summary"))
-
-    def isolation_section(conn: psycopg.Connection, schema: str) -> str:
-        probe = schema == SAMPLE_SCHEMA and _role_exists(conn, SAMPLE_ROLE)
-        report = isolation.validate_isolation(
-            conn,
-            schema,
-            app_role=SAMPLE_ROLE if probe else None,
-            tenant_setting=SAMPLE_SETTING if probe else None,
-            probe=probe,
-        )
-        return isolation.render_isolation(report)
 
     def explain_section(conn: psycopg.Connection, schema: str) -> str:
         if schema != SAMPLE_SCHEMA:
@@ -75,42 +86,15 @@ def sections(spec_path: Path) -> list[tuple[str, Callable[[psycopg.Connection, s
         )
         return explain.render_explain(explain.explain_query(conn, query))
 
-    def index_section(conn: psycopg.Connection, schema: str) -> str:
-        workload = SAMPLE_WORKLOAD if schema == SAMPLE_SCHEMA else None
-        return indexes.render_indexes(indexes.suggest_indexes(conn, schema, queries=workload))
-
-    no_spec = f"(no spec at {spec_path}: write one, or set PGARCHITECT_SPEC_PATH)"
-
-    def read_spec() -> spec.SchemaSpec:
-        return spec.read_schema_spec(
-            str(spec_path), project_root=spec_path.parent, default_path=spec_path
-        )
-
-    def spec_section(conn: psycopg.Connection, schema: str) -> str:
-        return spec.render_spec(read_spec()) if spec_path.is_file() else no_spec
-
-    def drift_section(conn: psycopg.Connection, schema: str) -> str:
-        if not spec_path.is_file():
-            return no_spec
-        return drift.render_drift(drift.compare_spec_to_database(conn, read_spec(), schema))
-
     def codegen_section(conn: psycopg.Connection, schema: str) -> str:
-        sample = schema == SAMPLE_SCHEMA
-        generated = codegen.generate_model(
-            conn,
-            schema=schema,
-            tables=["organizations", "projects", "tasks"] if sample else None,
-            project_root=Path.cwd(),
-        )
-        # The code of a whole real schema is long: its summary here, the code via the tool.
-        return codegen.render_codegen(generated, with_code=sample)
+        generated = codegen.generate_model(conn, schema=schema, project_root=Path.cwd())
+        summary = codegen.render_codegen(generated, with_code=False).splitlines()
+        classes = [line for line in summary if line.startswith("- ") and " ← " in line]
+        return "\n".join([*summary[:1], *classes, "(the code itself: the generate_model tool)"])
 
     return [
         ("The spec (read_schema_spec)", spec_section),
         ("Live schema (reflect_database)", schema_section),
-        ("Spec versus database (compare_spec_to_database)", drift_section),
-        ("Tenant isolation (validate_isolation)", isolation_section),
-        ("Index advice (suggest_indexes)", index_section),
         ("One query's plan (explain_query)", explain_section),
         ("SQLModel code (generate_model)", codegen_section),
     ]
@@ -120,11 +104,32 @@ def _role_exists(conn: psycopg.Connection, role: str) -> bool:
     return conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (role,)).fetchone() is not None
 
 
-def run_demo(url: str, schema: str, spec_path: Path, out=sys.stdout) -> int:
-    """Print every section; a failing section is reported and the others still run."""
-    status = 0
+def run_demo(
+    url: str,
+    schema: str,
+    spec_path: Path,
+    out: TextIO = sys.stdout,
+    details: bool = False,
+    project_root: Path | None = None,
+) -> int:
+    """Print the review (verdict first), then the other tools briefly; 1 if a part failed."""
+    parsed = read_spec(spec_path)
     with psycopg.connect(url, prepare_threshold=None) as conn:
-        for title, section in sections(spec_path):
+        probe = schema == SAMPLE_SCHEMA and _role_exists(conn, SAMPLE_ROLE)
+        plan = Plan(
+            schema,
+            spec=parsed,
+            skip_reason=f"no spec at {spec_path}",
+            project_root=project_root or spec_path.parent,
+            app_role=SAMPLE_ROLE if probe else None,
+            tenant_setting=SAMPLE_SETTING if probe else None,
+            probe=probe,
+        )
+        review = run_checks(conn, plan, mask_url(url))
+        write_report(review, "text", out, details=details)
+        status = 1 if review.failed else 0
+        print("\nThe other tools, briefly:", file=out)
+        for title, section in other_tools(parsed):
             print(f"\n=== {title} ===", file=out)
             try:
                 with read_only_transaction(conn) as tx:
@@ -132,4 +137,10 @@ def run_demo(url: str, schema: str, spec_path: Path, out=sys.stdout) -> int:
             except Exception as err:  # one broken section must not hide the rest
                 print(f"(section failed: {type(err).__name__}: {err})", file=out)
                 status = 1
+    more = "" if details else "every finding with its evidence: pgarchitect demo --details\n"
+    print(
+        f"\n{more}the same report as a pull-request comment: pgarchitect review --format markdown"
+        "\nis this set up right (role, extensions, MCP client)? pgarchitect doctor",
+        file=out,
+    )
     return status

@@ -67,8 +67,17 @@ def test_demo_loads_the_sample_and_reviews_it_with_every_tool(database):
     out = result.stdout
     for title in ("reflect_database", "validate_isolation", "suggest_indexes", "explain_query"):
         assert f"({title})" in out, title
-    assert "section failed" not in out
-    assert "LEAK PROVEN" in out and "tags" in out
+    assert "section failed" not in out and "failed:" not in out
+    lines = out.splitlines()
+    # Verdict first, then the counts per check; short enough to read in one screen or two.
+    assert lines[1].startswith("FAIL: ") and "isolation" in lines[1], lines[:3]
+    assert lines[3].split() == ["check", "errors", "warnings", "info"]
+    assert "LEAK PROVEN" in "\n".join(lines[3:9]) and "tags" in out
+    assert len(lines) < 120, len(lines)
+    detailed = run_cli("demo", "--load-sample", "--details", env={"DATABASE_URL": database})
+    assert detailed.returncode == 0, detailed.stderr[-2000:]
+    assert "=== isolation (validate_isolation) ===" in detailed.stdout
+    assert "live probe as taskly_app" in detailed.stdout
 
 
 @pytest.mark.slow
@@ -105,9 +114,10 @@ def test_review_is_a_ci_gate_exit_1_on_errors_0_when_clean(admin, schema, pg_url
 
     run_ddl(admin, schema, "CREATE TABLE notes (id int PRIMARY KEY, body text)")
     env = {"DATABASE_URL": pg_url, "PGARCHITECT_PROJECT_ROOT": str(tmp_path)}
-    clean = run_cli("review", "--schema", schema, env=env)
+    clean = run_cli("review", "--schema", schema, "--no-spec", env=env)
     assert clean.returncode == 0, clean.stderr[-2000:]
-    assert "drift not checked" in clean.stdout and "0 error-severity findings" in clean.stdout
+    assert clean.stdout.splitlines()[1].startswith("PASS: no error-severity findings")
+    assert "not checked: --no-spec given" in clean.stdout
     run_ddl(
         admin,
         schema,
@@ -122,6 +132,38 @@ def test_review_is_a_ci_gate_exit_1_on_errors_0_when_clean(admin, schema, pg_url
     report = json.loads(failing.stdout)
     assert report["errors"] > 0 and report["isolation"]["verdict"] == "not isolated"
     assert {"drift", "isolation", "indexes"} <= set(report)
+    assert report["verdict"].startswith("FAIL: ") and report["exit_status"] == 1
+    assert report["checks"]["drift"]["status"] == "checked"
+    assert report["checks"]["isolation"]["counts"]["error"] >= 1
+    assert report["top"][0]["severity"] == "error"
+    markdown = run_cli("review", "--schema", schema, "--format", "markdown", env=env)
+    assert markdown.returncode == 1, markdown.stderr[-2000:]
+    text = markdown.stdout
+    assert text.startswith("## ❌ pgarchitect: FAIL: ")
+    assert "| check | errors | warnings | info | |" in text
+    assert text.index("### Top findings") < text.index("<details>")
+    assert "```sql\n" in text and text.count("<details>") == text.count("</details>")
+
+
+def test_review_with_a_configured_spec_that_is_missing_exits_2(schema, pg_url, tmp_path):
+    env = {
+        "DATABASE_URL": pg_url,
+        "PGARCHITECT_PROJECT_ROOT": str(tmp_path),
+        "PGARCHITECT_SPEC_PATH": "docs/schema.md",
+    }
+    result = run_cli("review", "--schema", schema, env=env)
+    assert result.returncode == 2 and result.stdout == ""
+    assert "no spec at" in result.stderr and "--no-spec" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_version_is_the_package_metadata():
+    from importlib.metadata import version
+
+    result = run_cli("--version")
+    assert (
+        result.returncode == 0 and result.stdout.strip() == f"pgarchitect {version('pgarchitect')}"
+    )
 
 
 def test_review_without_a_database_url_says_what_to_do():
