@@ -72,6 +72,7 @@ def ruff_problems(code: str, tmp_path: Path) -> str:
         pytest.param(RESERVED, True, id="reserved-words"),
         pytest.param(SELF_AND_SAME_TABLE, False, id="self-reference"),
         pytest.param(MANY_TO_MANY + COMPOSITE, True, id="many-to-many-and-composite"),
+        pytest.param("CREATE TABLE events (kind text UNIQUE);", False, id="core-table-first"),
     ],
 )
 def test_generated_module_is_ruff_clean(sql, crud, ddl, ro, schema, tmp_path):
@@ -379,3 +380,15 @@ def test_small_schema_gives_exactly_the_expected_module(scratch_url):
     with psycopg.connect(scratch_url, autocommit=True) as conn:
         conn.execute(SMALL)
     assert generate_code(reflect(scratch_url)).code == SMALL_EXPECTED
+
+
+def test_schema_functions_called_by_defaults_are_noted_not_taken_for_extensions(ddl, ro, schema):
+    """A schema's own uuid_generate_v4() is not uuid-ossp's: no CREATE EXTENSION, a note."""
+    ddl(
+        "CREATE FUNCTION uuid_generate_v4() RETURNS uuid LANGUAGE sql "
+        "AS 'SELECT gen_random_uuid()';"
+        "CREATE TABLE ids (id uuid PRIMARY KEY DEFAULT uuid_generate_v4());"
+    )
+    result = generate_code(fetch_snapshot(ro, schema))
+    assert result.extensions == [] and "CREATE EXTENSION" not in result.code
+    assert any("functions uuid_generate_v4 of schema" in n for n in result.migration_notes)

@@ -318,6 +318,19 @@ CREATE INDEX ix_user_from ON "user" ("from");
 CREATE TABLE "index" (id integer PRIMARY KEY, "select" text UNIQUE);
 """
 
+# The extensions live in public: resetting it drops them, so create_all must create them.
+EXTENSIONS = """
+CREATE EXTENSION IF NOT EXISTS "uuid-ossp";
+CREATE EXTENSION IF NOT EXISTS citext;
+CREATE EXTENSION IF NOT EXISTS pg_trgm;
+CREATE TABLE accounts (
+    id uuid PRIMARY KEY DEFAULT uuid_generate_v4(),
+    email citext NOT NULL UNIQUE,
+    name text NOT NULL
+);
+CREATE INDEX accounts_name_trgm_idx ON accounts USING gin (name gin_trgm_ops);
+"""
+
 ROUND_TRIPS = [
     pytest.param(SAMPLE_DDL, id="sample-multi-tenant"),
     pytest.param(SELF_AND_SAME_TABLE, id="self-reference-and-two-fks-to-one-table"),
@@ -335,6 +348,13 @@ def test_generated_models_recreate_the_schema(ddl, scratch_url, tmp_path):
     result, diffs = round_trip(ddl, scratch_url, tmp_path)
     assert diffs == [], "\n".join(diffs) + "\n" + result.code
     assert result.fields_with_sa_column == 0
+
+
+def test_generated_models_create_the_extensions_they_use(scratch_url, tmp_path):
+    result, diffs = round_trip(EXTENSIONS, scratch_url, tmp_path)
+    assert diffs == [], "\n".join(diffs) + "\n" + result.code
+    assert result.extensions == ["citext", "pg_trgm", "uuid-ossp"]
+    assert any("extensions citext, pg_trgm, uuid-ossp" in n for n in result.migration_notes)
 
 
 def test_generated_models_recreate_a_non_public_schema(scratch_url, tmp_path):

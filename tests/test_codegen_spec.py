@@ -12,10 +12,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import psycopg
 import pytest
 
 from tests.conftest import SHARED
 from tests.test_codegen import RUFF, RUFF_OPTIONS, RUFF_RULES
+from tools.catalog.models import CheckConstraint
 from tools.codegen import generate_code, generate_model, generate_model_from_spec
 from tools.codegen.spec import fill_spec_defaults
 from tools.errors import NotFound
@@ -99,11 +101,18 @@ print(json.dumps(results))
 """
 
 
+def available_extensions(url: str) -> set[str]:
+    """The extensions this server could create."""
+    with psycopg.connect(url) as conn:
+        return {row[0] for row in conn.execute("SELECT name FROM pg_available_extensions")}
+
+
 def test_spec_corpus_modules_import_and_create_their_tables(scratch_url, tmp_path):
     files = sorted(CORPUS.glob("*.md")) if CORPUS.is_dir() else []
     if not files:
         pytest.skip("the spec corpus is absent")
     files += sorted((ROOT / "tests" / "specs").glob("*.md"))
+    available = available_extensions(scratch_url)
     items, expected = [], {}
     for file in [*files, SAMPLE_SPEC]:
         snapshot = spec_to_snapshot(parse_spec(file.read_text(), str(file)))
@@ -114,6 +123,7 @@ def test_spec_corpus_modules_import_and_create_their_tables(scratch_url, tmp_pat
         consistent &= not any(
             "make the types equal" in n for c in result.classes for n in c.migration_notes
         )
+        consistent &= set(result.extensions) <= available  # e.g. pgvector is not installed here
         path = tmp_path / f"{file.parent.name}_{file.stem.replace('-', '_')}.py"
         path.write_text(result.code)
         items.append(f"{path}::{'create' if consistent else 'import'}")
@@ -165,3 +175,67 @@ def test_spec_entry_point_takes_the_spec_or_its_snapshot(ro, tmp_path):
         project_root=tmp_path,
     )
     assert old.code == from_spec.code
+
+
+EXTENSION_SPEC = """
+## accounts
+| Column | Type | Constraints |
+|---|---|---|
+| id | UUID | PK, DEFAULT uuid_generate_v4() |
+| email | citext | NOT NULL, UNIQUE |
+| name | text | NOT NULL |
+"""
+
+
+def test_spec_using_extension_objects_creates_its_extensions(scratch_url, tmp_path):
+    """uuid_generate_v4() and citext need uuid-ossp and citext: the module creates them."""
+    result = generate_model_from_spec(parse_spec(EXTENSION_SPEC), project_root=tmp_path)
+    assert result.extensions == ["citext", "uuid-ossp"]
+    assert "DDL('CREATE EXTENSION IF NOT EXISTS \"uuid-ossp\" CASCADE')" in result.code
+    assert any("op.execute" in n and "citext" in n for n in result.migration_notes)
+    with psycopg.connect(scratch_url, autocommit=True) as conn:  # an empty public schema
+        conn.execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public")
+    path = tmp_path / "models.py"
+    path.write_text(result.code)
+    url = scratch_url.replace("postgresql://", "postgresql+psycopg://", 1)
+    done = subprocess.run(
+        [sys.executable, "-c", CREATE_EACH, url, f"{path}::create"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert json.loads(done.stdout) == {str(path): ["accounts"]}, done.stderr[-3000:]
+
+
+def test_spec_without_extension_objects_creates_none(tmp_path):
+    result = generate_model_from_spec(parse_spec(SPEC), project_root=tmp_path)
+    assert result.extensions == [] and "CREATE EXTENSION" not in result.code
+
+
+@pytest.mark.parametrize(
+    ("expression", "kept"),
+    [
+        pytest.param("IN ('user', 'assistant')", False, id="in-list-without-column"),
+        pytest.param("0.0-1.0", False, id="range-shorthand"),
+        pytest.param("'active'", False, id="string-constant"),
+        pytest.param("role IN ('user', 'assistant')", True, id="in-list"),
+        pytest.param("score >= 0.0 AND score <= 1.0", True, id="comparisons"),
+        pytest.param("length(name) > 0", True, id="function-comparison"),
+    ],
+)
+def test_spec_checks_that_are_not_sql_are_left_out_with_a_note(expression, kept, tmp_path):
+    """Specs write `CHECK IN (…)` or `CHECK 0.0-1.0`; Postgres would refuse the table."""
+    snapshot = spec_to_snapshot(parse_spec(SPEC))
+    check = CheckConstraint(
+        name="projects_name_check", columns=["name"], expression=expression, definition=""
+    )
+    tables = [
+        t.model_copy(update={"check_constraints": [check]}) if t.name == "projects" else t
+        for t in snapshot.tables
+    ]
+    snapshot = snapshot.model_copy(update={"tables": tables})
+    result = generate_model_from_spec(snapshot, project_root=tmp_path)
+    projects = next(c for c in result.classes if c.class_name == "Project")
+    noted = any("not a boolean SQL expression" in n for n in projects.migration_notes)
+    assert ('name="projects_name_check"' in result.code) is kept
+    assert noted is not kept

@@ -19,9 +19,15 @@ from typing import Literal
 
 import psycopg
 
-from tools.catalog.models import SchemaSnapshot
+from tools.catalog.models import SchemaSnapshot, Table
 from tools.catalog.snapshot import fetch_snapshot, select_names
 from tools.codegen.crud import crud_blocks
+from tools.codegen.extensions import (
+    extension_note,
+    needed_extensions,
+    render_extensions,
+    schema_function_note,
+)
 from tools.codegen.files import write_module
 from tools.codegen.format import Imports
 from tools.codegen.models import GeneratedClass, GeneratedModels
@@ -73,11 +79,17 @@ def generate_code(
         if include_crud_models:
             blocks += crud_blocks(record, tenant)
     enum_blocks = render_enums(snapshot, plan, imports)
+    extensions = needed_extensions(snapshot, tables)
+    if extensions:  # registered before the tables, so it runs before their CREATEs
+        enum_blocks.append(render_extensions(extensions, imports))
     header = render_header(snapshot, source, len(tables))
     body = ([render_pg_type(imports)] if plan.uses_pg_type else []) + enum_blocks + blocks
-    lines = [*header, "", *imports.lines()]
-    for block in body:
-        lines += ["", "", *block]
+    imported = imports.lines()
+    lines = [*header, *([""] if imported else []), *imported]  # no tables: the docstring alone
+    for number, block in enumerate(body):
+        # isort leaves one blank line between the imports and a statement, ruff two before a class
+        after_imports = number == 0 and not block[0].startswith(("class ", "def ", "@"))
+        lines += ["", *block] if after_imports else ["", "", *block]
     for record in generated:  # the spec's open points, next to the class they shaped
         name = record.table.split(".", 1)[1]
         record.migration_notes += [
@@ -89,11 +101,20 @@ def generate_code(
         code="\n".join(lines) + "\n",
         classes=generated,
         enums=[plan.enum_choices[k].annotation for k in sorted(plan.enum_choices)],
-        migration_notes=module_notes(snapshot, tables),
+        extensions=extensions,
+        migration_notes=[*module_notes(snapshot, tables), *_dependency_notes(snapshot, tables)],
         assumptions=list(assumptions or []),
         fields_total=sum(len(c.fields) for c in generated),
         fields_with_sa_column=sum(f.uses_sa_column for c in generated for f in c.fields),
     )
+
+
+def _dependency_notes(snapshot: SchemaSnapshot, tables: list[Table]) -> list[str]:
+    """What the tables need that is not a table: extensions, the schema's own functions."""
+    extensions = needed_extensions(snapshot, tables)
+    notes = [extension_note(extensions)] if extensions else []
+    functions = schema_function_note(snapshot, tables)
+    return [*notes, functions] if functions else notes
 
 
 def generate_model(

@@ -49,6 +49,9 @@ class GeneratedModels(BaseModel):
     code: str = Field(description="the Python module, ruff-formatted, imports sorted")
     classes: list[GeneratedClass] = Field(description="table classes in module order")
     enums: list[str] = Field(description="Python enum classes generated for Postgres enums")
+    extensions: list[str] = Field(
+        default_factory=list, description="extensions the module creates before its tables"
+    )
     migration_notes: list[str] = Field(description="module-wide notes for Alembic")
     assumptions: list[str] = Field(description="choices made where the source said nothing")
     fields_total: int = Field(description="number of column fields")

@@ -7,7 +7,15 @@ because the source named columns that do not exist.
 
 from __future__ import annotations
 
+from pglast import ast, enums, parse_sql
+
 from tools.catalog.models import SchemaSnapshot, Table
+from tools.errors import Unsupported
+from tools.query_parser import check_limits
+
+# Operators whose result is not boolean: a CHECK of `0.0-1.0` is a range shorthand, not SQL.
+_ARITHMETIC = {"+", "-", "*", "/", "%", "^", "||"}
+_PARSED_CHECK = 2_000  # longer expressions are kept unparsed: a spec's CHECK is a line or two
 
 NAMING_CONVENTION = (
     'SQLModel.metadata.naming_convention = {"ix": "ix_%(column_0_label)s", '
@@ -29,7 +37,17 @@ def consistent_table(table: Table, notes: dict[str, list[str]], snapshot: Schema
             mine.append(f"{kind} {name} names unknown column(s) {', '.join(missing)}: left out")
         return not missing
 
+    def boolean(name: str, expression: str) -> bool:
+        if is_boolean_sql(expression):
+            return True
+        mine.append(
+            f"check {name} ({expression!r}) is not a boolean SQL expression: left out; write "
+            "it in full, e.g. `status IN ('a', 'b')` or `score BETWEEN 0 AND 1`"
+        )
+        return False
+
     update = {
+        "check_constraints": [c for c in table.check_constraints if boolean(c.name, c.expression)],
         "indexes": [
             i
             for i in table.indexes
@@ -118,3 +136,29 @@ def module_notes(snapshot: SchemaSnapshot, tables: list[Table]) -> list[str]:
     if views:
         notes.append("views are not generated: " + ", ".join(views))
     return notes
+
+
+def is_boolean_sql(expression: str) -> bool:
+    """Whether a CHECK expression parses and can be boolean (not a bare constant or sum)."""
+    try:  # within the limits that keep pglast's C parser safe in-process (issue #13)
+        check_limits(expression)
+    except Unsupported:
+        return True  # not judged: kept as written
+    if len(expression) > _PARSED_CHECK:
+        return True
+    try:
+        statements = parse_sql(f"SELECT ({expression})")
+    except Exception:  # pglast raises its own ParseError; any failure means "not SQL"
+        return False
+    if len(statements) != 1:
+        return False
+    targets = getattr(statements[0].stmt, "targetList", None) or ()
+    if len(targets) != 1:
+        return False
+    node = targets[0].val
+    if isinstance(node, ast.A_Const):
+        return isinstance(node.val, ast.Boolean)
+    if isinstance(node, ast.A_Expr) and node.kind == enums.A_Expr_Kind.AEXPR_OP:
+        operator = node.name[-1].sval if node.name else ""
+        return operator not in _ARITHMETIC
+    return True

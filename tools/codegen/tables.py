@@ -16,6 +16,7 @@ from tools.codegen.format import Call, Expr, Imports, Mapping, Seq, Str
 from tools.codegen.names import sqlalchemy_index_name
 from tools.codegen.types import SA, sql_text
 from tools.naming import default_name, quote_ident
+from tools.query_parser import check_limits
 
 FIELD_ONDELETE = {"CASCADE", "RESTRICT", "NO ACTION"}  # SET NULL only on nullable columns
 
@@ -183,7 +184,8 @@ def _order_words(descending: bool, nulls_first: bool) -> str:
 
 def _expression_key(expression: str) -> str:
     """An index expression as CREATE INDEX needs it: bare function calls, else parenthesized."""
-    try:
+    try:  # within the limits that keep pglast's C parser safe in-process (issue #13)
+        check_limits(expression)
         target = parse_sql(f"SELECT {expression}")[0].stmt.targetList[0].val
     except Exception:  # unparsable here: parentheses are always valid
         return f"({expression})"
