@@ -112,13 +112,15 @@ PLANTED = [
 
 
 def _matches(suggestion, expected) -> bool:
+    """A replace step is a create, and a drop of each index it replaces."""
     rule, kind, table, detail = expected
-    if (suggestion.rule, suggestion.kind) != (rule, kind) or not suggestion.table.endswith(
-        "." + table
-    ):
+    kinds = {suggestion.kind} | ({"create", "drop"} if suggestion.kind == "replace" else set())
+    if suggestion.rule != rule or kind not in kinds or not suggestion.table.endswith("." + table):
         return False
     if isinstance(detail, list):
         return suggestion.columns == detail
+    if kind == "drop" and suggestion.kind == "replace":
+        return detail in suggestion.replaces
     return detail is None or suggestion.index == detail
 
 
@@ -129,7 +131,7 @@ def test_suggest_indexes_reports_planted_defect(ddl, ro, schema, planted, expect
     assert any(_matches(s, expected) for s in advice.suggestions), render_indexes(advice)
     for suggestion in advice.suggestions:
         assert suggestion.code == RULES[suggestion.rule].code  # the name is the code's alias
-        if suggestion.kind == "create":
+        if suggestion.kind in ("create", "replace"):
             assert suggestion.ddl.startswith("CREATE INDEX CONCURRENTLY IF NOT EXISTS ")
             assert f'ON "{schema}".' in suggestion.ddl
         if suggestion.kind == "drop":
@@ -206,10 +208,12 @@ def test_low_selectivity_suggests_partial_index_on_rare_value(ddl, ro, schema):
         """
     )
     advice = suggest_indexes(ro, schema)
-    create = next(s for s in advice.suggestions if s.rule == "low_selectivity_index")
-    assert create.kind == "create"
-    assert create.predicate == 'NOT "done"'
-    assert create.ddl.endswith('WHERE NOT "done"')
+    [step] = [s for s in advice.suggestions if s.rule == "low_selectivity_index"]
+    assert (step.kind, step.replaces) == ("replace", ["items_done"])  # one step: build, then drop
+    assert step.predicate == 'NOT "done"'
+    create, drop = step.ddl.split(";\n")
+    assert create.endswith('WHERE NOT "done"')
+    assert drop.startswith("DROP INDEX CONCURRENTLY IF EXISTS ") and drop.endswith('"items_done"')
 
 
 def test_rendering_and_answer_are_compact(ddl, ro, schema):

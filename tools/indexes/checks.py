@@ -1,13 +1,19 @@
 """Every schema rule for indexes over a snapshot: judged from the catalog and `pg_stat_*`.
 
 The rules that ask for an index live in `tools.indexes.missing`, those on existing indexes in
-`tools.indexes.existing`; this module runs them table by table and merges their creates.
+`tools.indexes.existing`; this module runs them table by table so that each existing index gets
+one action at most: rebuilt, dropped as a duplicate, as redundant, replaced by a partial index,
+or dropped as unused (never the index a redundant one leads, nor one a rule already handles).
+A tenant-led twin is asked only for an index that stays.
 """
 
 from __future__ import annotations
 
-from tools.catalog.models import SchemaSnapshot
+from collections.abc import Iterable
+
+from tools.catalog.models import SchemaSnapshot, Table
 from tools.indexes.existing import check_duplicates, check_invalid, check_redundant, check_unused
+from tools.indexes.matching import redundant_with
 from tools.indexes.missing import (
     check_low_selectivity,
     check_primary_key,
@@ -18,49 +24,53 @@ from tools.indexes.models import IndexSuggestion
 from tools.indexes.usage import Usage
 
 
-def merge_creates(suggestions: list[IndexSuggestion]) -> list[IndexSuggestion]:
-    """Drop a create whose plain btree keys lead another create on the same table."""
-    creates = [s for s in suggestions if s.kind == "create"]
-    out = []
+def touched(suggestions: Iterable[IndexSuggestion]) -> set[str]:
+    """Existing indexes these suggestions rebuild, drop or replace."""
+    names: set[str] = set()
     for suggestion in suggestions:
-        longer = next(
-            (
-                other
-                for other in creates
-                if suggestion.kind == "create"
-                and other is not suggestion
-                and other.table == suggestion.table
-                and other.method == suggestion.method == "btree"
-                and other.predicate == suggestion.predicate is None
-                and not suggestion.include
-                and len(other.columns) > len(suggestion.columns)
-                and set(other.columns[: len(suggestion.columns)]) == set(suggestion.columns)
-            ),
-            None,
-        )
-        if longer is None:
-            out.append(suggestion)
-        else:
-            longer.rationale += f"; it also serves {suggestion.rule} ({suggestion.rationale})"
+        if suggestion.kind in ("drop", "rebuild") and suggestion.index:
+            names.add(suggestion.index)
+        names.update(suggestion.replaces)
+    return names
+
+
+def _untouched(suggestions: list[IndexSuggestion], done: list[IndexSuggestion]):
+    handled = touched(done)
+    return [s for s in suggestions if not (touched([s]) & handled)]
+
+
+def check_table(
+    table: Table, usage: Usage, tenant_column: str | None, taken: Iterable[str] = ()
+) -> list[IndexSuggestion]:
+    """Every schema rule over one table, one action per existing index."""
+    out = check_invalid(table) + check_duplicates(table)
+    redundant = _untouched(check_redundant(table), out)
+    out += redundant
+    out += _untouched(check_low_selectivity(table, usage), out)
+    dropped = {s.index for s in redundant}
+    leading = {
+        longer.name
+        for shorter in table.indexes
+        if shorter.name in dropped
+        for longer in table.indexes
+        if redundant_with(shorter, longer)
+    }
+    out += [s for s in _untouched(check_unused(table, usage), out) if s.index not in leading]
+    out += check_tenant_leading(table, tenant_column, usage, skip=touched(out))
+    out += check_unindexed_fks(table)
+    out += check_primary_key(table, taken)
     return out
 
 
 def check_schema(
     snapshot: SchemaSnapshot, usage: Usage, tenant_column: str | None
 ) -> list[IndexSuggestion]:
-    """Every schema rule over every table of the snapshot."""
+    """Every schema rule over every table of the snapshot (merged with the workload later, in
+    `tools.indexes.selection`)."""
+    taken = {t.name for t in snapshot.tables} | {v.name for v in snapshot.views}
+    taken |= {i.name for t in snapshot.tables for i in t.indexes}
     out: list[IndexSuggestion] = []
     for table in snapshot.tables:
-        if table.kind == "foreign table":
-            continue
-        out += check_unindexed_fks(table)
-        out += check_tenant_leading(table, tenant_column, usage)
-        out += check_duplicates(table)
-        duplicates = {s.index for s in out if s.rule == "duplicate_index"}
-        out += [s for s in check_redundant(table) if s.index not in duplicates]
-        dropped = {s.index for s in out if s.kind == "drop" and s.table == table.qualified}
-        out += [s for s in check_unused(table, usage) if s.index not in dropped]
-        out += check_invalid(table)
-        out += check_primary_key(table)
-        out += check_low_selectivity(table, usage)
-    return merge_creates(out)
+        if table.kind != "foreign table":
+            out += check_table(table, usage, tenant_column, taken)
+    return out

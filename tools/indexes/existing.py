@@ -12,7 +12,7 @@ from typing import Any
 from psycopg import sql
 
 from tools.catalog.models import Index, Table
-from tools.indexes.matching import index_signature, key_signature, serves_fk
+from tools.indexes.matching import index_signature, redundant_with, serves_fk
 from tools.indexes.models import IndexSuggestion, drop_suggestion
 from tools.indexes.rules import RULES
 from tools.indexes.usage import Usage
@@ -55,36 +55,18 @@ def check_redundant(table: Table) -> list[IndexSuggestion]:
     """Plain btree indexes whose keys lead another btree index: the longer one serves both."""
     out = []
     for index in table.indexes:
-        if (
-            index.unique
-            or index.constraint
-            or not index.valid
-            or index.method != "btree"
-            or any(k.column is None for k in index.keys)
-        ):
+        other = next((o for o in table.indexes if redundant_with(index, o)), None)
+        if other is None:
             continue
-        signature = key_signature(index)
-        for other in table.indexes:
-            if (
-                other.name == index.name
-                or not other.valid
-                or other.method != "btree"
-                or other.predicate != index.predicate
-                or len(other.keys) <= len(index.keys)
-                or key_signature(other)[: len(signature)] != signature
-                or not set(index.include) <= set(other.columns) | set(other.include)
-            ):
-                continue
-            out.append(
-                drop_suggestion(
-                    RULES["redundant_index"],
-                    table,
-                    index,
-                    f"{index.name} ({', '.join(index.columns)}) is a leading prefix of "
-                    f"{other.name} ({', '.join(other.columns)}), which serves the same lookups",
-                )
+        out.append(
+            drop_suggestion(
+                RULES["redundant_index"],
+                table,
+                index,
+                f"{index.name} ({', '.join(index.columns)}) is a leading prefix of "
+                f"{other.name} ({', '.join(other.columns)}), which serves the same lookups",
             )
-            break
+        )
     return out
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from tools.catalog.models import Index, Table
+from tools.catalog.models import Index, IndexKey, Table
 from tools.indexes.models import IndexSpec
 
 
@@ -52,3 +52,42 @@ def leads_with(index: Index, columns: Iterable[str]) -> bool:
 def serves_fk(table: Table, index: Index) -> bool:
     """Whether the index is what makes some FK of the table indexed."""
     return any(leads_with(index, fk.columns) for fk in table.foreign_keys)
+
+
+def plain(index: Index) -> bool:
+    """A valid, non-unique btree index of columns that backs no constraint: free to drop."""
+    return (
+        index.valid
+        and not index.unique
+        and not index.primary
+        and index.constraint is None
+        and index.method == "btree"
+        and all(k.column is not None for k in index.keys)
+    )
+
+
+def redundant_with(shorter: Index, longer: Index) -> bool:
+    """Whether the plain index `shorter` leads `longer`, which then serves all its lookups."""
+    signature = key_signature(shorter)
+    return (
+        plain(shorter)
+        and longer.name != shorter.name
+        and longer.valid
+        and longer.method == "btree"
+        and longer.predicate == shorter.predicate
+        and len(longer.keys) > len(shorter.keys)
+        and key_signature(longer)[: len(signature)] == signature
+        and set(shorter.include) <= set(longer.columns) | set(longer.include)
+    )
+
+
+def as_index(spec: IndexSpec) -> Index:
+    """The index a proposal would create, as the catalog would describe it once it exists."""
+    return Index(
+        name=spec.name(),
+        keys=[IndexKey(column=column) for column in spec.columns],
+        include=list(spec.include),
+        method=spec.method,
+        predicate=spec.predicate,
+        definition=spec.create_sql(concurrently=False, if_not_exists=False),
+    )

@@ -6,13 +6,16 @@ Pure functions of the snapshot and `Usage`.
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from psycopg import sql
 
 from tools.catalog.models import Index, Table
-from tools.indexes.matching import covers, leads_with
-from tools.indexes.models import IndexSpec, IndexSuggestion, create_suggestion, drop_suggestion
+from tools.indexes.matching import covers, leads_with, serves_fk
+from tools.indexes.models import IndexSpec, IndexSuggestion, create_suggestion, restated
 from tools.indexes.rules import RULES
 from tools.indexes.usage import ColumnStats, Usage
+from tools.naming import default_name
 from tools.tenancy import is_tenant_owned
 
 LOW_SELECTIVITY_SHARE = 0.5  # one value in at least half the rows: a plain index rarely helps
@@ -43,12 +46,13 @@ def check_unindexed_fks(table: Table) -> list[IndexSuggestion]:
 
 
 def check_tenant_leading(
-    table: Table, tenant_column: str | None, usage: Usage
+    table: Table, tenant_column: str | None, usage: Usage, skip: Collection[str] = ()
 ) -> list[IndexSuggestion]:
     """Lookup indexes of a tenant-owned table that do not lead with the tenant column.
 
-    Lone low-selectivity indexes are left to check_low_selectivity (a partial index fits), and
-    analysed tables under SMALL_TABLE_ROWS are left alone.
+    Lone low-selectivity indexes are left to check_low_selectivity (a partial index fits),
+    indexes named in `skip` (dropped or replaced by another rule) are not worth a tenant-led
+    twin, and analysed tables under SMALL_TABLE_ROWS are left alone.
     """
     if not is_tenant_owned(table, tenant_column) or (
         table.row_estimate is not None and table.row_estimate < SMALL_TABLE_ROWS
@@ -68,6 +72,7 @@ def check_tenant_leading(
             or tenant_column in columns
             or any(k.column is None for k in index.keys)
             or tuple(columns) in fk_column_sets  # serves the FK check, which has no tenant
+            or index.name in skip
             or _low_selectivity(table, index, usage) is not None
         ):
             continue
@@ -110,8 +115,12 @@ def check_tenant_leading(
     return out
 
 
-def check_primary_key(table: Table) -> list[IndexSuggestion]:
-    """Tables without a primary key: no row identity for ORMs, logical replication, updates."""
+def check_primary_key(table: Table, taken: Collection[str] = ()) -> list[IndexSuggestion]:
+    """Tables without a primary key: no row identity for ORMs, logical replication, updates.
+
+    `taken` holds the relation names of the schema: the key is named as Postgres would name it,
+    past those, and a new identity column never reuses a column's name.
+    """
     if table.primary_key is not None or table.kind != "table":
         return []
     candidate = next(
@@ -129,14 +138,19 @@ def check_primary_key(table: Table) -> list[IndexSuggestion]:
     if candidate is not None:
         ddl = (
             sql.SQL("ALTER TABLE {} ADD CONSTRAINT {} PRIMARY KEY USING INDEX {}")
-            .format(target, sql.Identifier(f"{table.name}_pkey"), sql.Identifier(candidate.name))
+            .format(
+                target,
+                sql.Identifier(default_name(table.name, [], "primary", taken)),
+                sql.Identifier(candidate.name),
+            )
             .as_string()
         )
         how = f"promote the unique index {candidate.name} on NOT NULL columns"
     else:
+        column = next(c for c in ("id", f"{table.name}_id", "row_id") if table.column(c) is None)
         ddl = (
-            sql.SQL("ALTER TABLE {} ADD COLUMN id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY")
-            .format(target)
+            sql.SQL("ALTER TABLE {} ADD COLUMN {} bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY")
+            .format(target, sql.Identifier(column))
             .as_string()
         )
         how = "add an identity column (rewrites the table: plan a maintenance window)"
@@ -181,11 +195,13 @@ def _low_selectivity(table: Table, index: Index, usage: Usage) -> str | None:
 
 
 def check_low_selectivity(table: Table, usage: Usage) -> list[IndexSuggestion]:
-    """Lone indexes on a boolean or status column where a partial index fits better."""
+    """Lone indexes on a boolean or status column where a partial index fits better: one
+    replace step (build the partial index, then drop the lone one). An index that makes a
+    foreign key indexed stays."""
     out = []
     for index in table.indexes:
         predicate = _low_selectivity(table, index, usage)
-        if predicate is None:
+        if predicate is None or serves_fk(table, index):
             continue
         name = index.columns[0]
         column = table.column(name)
@@ -206,25 +222,14 @@ def check_low_selectivity(table: Table, usage: Usage) -> list[IndexSuggestion]:
             f"only for the rare values; the partial index WHERE {predicate} serves those at a "
             "fraction of the size and write cost"
         )
-        out.append(
-            create_suggestion(
-                RULES["low_selectivity_index"],
-                spec,
-                reason,
-                confidence="medium",
-                concurrently=table.kind == "table",
-            )
+        create = create_suggestion(
+            RULES["low_selectivity_index"],
+            spec,
+            reason + f"; {index.name} is dropped once the partial index is built",
+            confidence="medium",
+            concurrently=table.kind == "table",
         )
-        out.append(
-            drop_suggestion(
-                RULES["low_selectivity_index"],
-                table,
-                index,
-                reason + f"; drop {index.name} once the partial index is in place",
-                confidence="medium",
-                verified=False,
-            )
-        )
+        out.append(restated(create, replaces=[index.name]))
     return out
 
 

@@ -17,7 +17,7 @@ from tools.findings import Rule
 from tools.indexes.rules import RULES
 
 Confidence = Literal["high", "medium", "low"]
-Kind = Literal["create", "drop", "rebuild", "review"]
+Kind = Literal["create", "replace", "drop", "rebuild", "review"]
 METHODS = frozenset({"btree", "hash", "gist", "spgist", "gin", "brin"})  # written unquoted
 MAX_IDENTIFIER = 63  # NAMEDATALEN - 1: longer index names are truncated by Postgres
 
@@ -106,13 +106,10 @@ class IndexSpec(BaseModel):
         return f"__table_args__ = (Index({', '.join(args)}),)  # on class for {self.table}"
 
 
-def drop_sql(schema: str, index: str) -> str:
-    """DROP INDEX CONCURRENTLY with quoted identifiers."""
-    return (
-        sql.SQL("DROP INDEX CONCURRENTLY IF EXISTS {}")
-        .format(sql.Identifier(schema, index))
-        .as_string()
-    )
+def drop_sql(schema: str, index: str, *, concurrently: bool = True) -> str:
+    """DROP INDEX CONCURRENTLY with quoted identifiers (partitioned tables take no CONCURRENTLY)."""
+    head = "DROP INDEX CONCURRENTLY IF EXISTS {}" if concurrently else "DROP INDEX IF EXISTS {}"
+    return sql.SQL(head).format(sql.Identifier(schema, index)).as_string()
 
 
 def drop_sqlmodel(index: str, columns: list[str]) -> str:
@@ -158,14 +155,24 @@ class IndexSuggestion(BaseModel):
         description="the rule's name, an alias of its code: "
         + ", ".join(f"{r.name} = {r.code}" for r in RULES)
     )
-    kind: Kind = Field(description="create, drop, rebuild (REINDEX) or review (no DDL to run)")
+    kind: Kind = Field(
+        description="create, replace (create, then drop the indexes it makes unnecessary), drop, "
+        "rebuild (REINDEX) or review (a change to the table: read it before running)"
+    )
     table: str = Field(description="schema.table")
     index: str | None = Field(None, description="existing index name, or the proposed one")
+    replaces: list[str] = Field(
+        default_factory=list, description="replace: the existing indexes dropped once it is built"
+    )
     columns: list[str] = Field(default_factory=list, description="key columns in order")
     include: list[str] = Field(default_factory=list, description="INCLUDE columns")
     method: str = Field("btree", description="access method")
     predicate: str | None = Field(None, description="WHERE of a partial index")
-    ddl: str | None = Field(None, description="CREATE/DROP INDEX CONCURRENTLY … to run")
+    ddl: str | None = Field(
+        None,
+        description="CREATE/DROP INDEX CONCURRENTLY … to run, one statement per line; outside a "
+        "transaction block (psql -f, not inside BEGIN)",
+    )
     sqlmodel: str | None = Field(None, description="the same change in SQLModel code")
     rationale: str = Field(description="why, in one or two sentences, with the evidence")
     queries: list[QueryCost] = Field(
@@ -217,6 +224,33 @@ def create_suggestion(
     )
 
 
+def restated(
+    suggestion: IndexSuggestion, *, name: str | None = None, replaces: list[str] | None = None
+) -> IndexSuggestion:
+    """A create or replace with another name or other indexes to drop: DDL and code rebuilt."""
+    spec = spec_of(suggestion)
+    wanted = name or suggestion.index
+    if wanted and wanted != spec.name():
+        spec = spec.model_copy(update={"index_name": wanted})
+    drops = suggestion.replaces if replaces is None else replaces
+    schema = spec.schema_name
+    concurrently = "CONCURRENTLY" in (suggestion.ddl or "")
+    ddl = spec.create_sql(concurrently=concurrently)
+    code = spec.sqlmodel()
+    for old in drops:
+        ddl += ";\n" + drop_sql(schema, old, concurrently=concurrently)
+        code += f"; then {drop_sqlmodel(old, [])}"
+    return suggestion.model_copy(
+        update={
+            "kind": "replace" if drops else "create",
+            "index": spec.name(),
+            "replaces": list(drops),
+            "ddl": ddl,
+            "sqlmodel": code,
+        }
+    )
+
+
 def drop_suggestion(
     rule: Rule,
     table: Table,
@@ -239,7 +273,7 @@ def drop_suggestion(
         include=index.include,
         method=index.method,
         predicate=index.predicate,
-        ddl=ddl or drop_sql(table.schema_name, index.name),
+        ddl=ddl or drop_sql(table.schema_name, index.name, concurrently=table.kind == "table"),
         sqlmodel=drop_sqlmodel(index.name, index.columns) if kind == "drop" else None,
         rationale=rationale,
         size_bytes=index.size_bytes,
@@ -258,7 +292,9 @@ class IndexAdvice(BaseModel):
         None, description="when this database's statistics were last reset (unused-index window)"
     )
     suggestions: list[IndexSuggestion] = Field(
-        default_factory=list, description="creates first (workload, then rules), then drops"
+        default_factory=list,
+        description="one non-redundant set, in the order to apply it: creates (workload, then "
+        "rules), replaces, rebuilds, reviews, drops",
     )
     workload: list[WorkloadQuery] = Field(default_factory=list, description="queries examined")
     total_cost_before: float | None = Field(

@@ -13,7 +13,7 @@ import psycopg
 from tools.catalog.models import SchemaSnapshot
 from tools.catalog.snapshot import fetch_snapshot
 from tools.errors import ConfigError
-from tools.indexes.checks import check_schema, merge_creates
+from tools.indexes.checks import check_schema
 from tools.indexes.hypopg import HYPOPG_HINT, HypoPG
 from tools.indexes.models import (
     MAX_IDENTIFIER,
@@ -21,6 +21,7 @@ from tools.indexes.models import (
     IndexSpec,
     IndexSuggestion,
     WorkloadQuery,
+    restated,
     spec_of,
 )
 from tools.indexes.queries import (
@@ -30,13 +31,13 @@ from tools.indexes.queries import (
     prepare_queries,
     unverified_suggestions,
 )
+from tools.indexes.selection import BUILDS, select_indexes
 from tools.indexes.usage import Usage, fetch_usage
 from tools.indexes.workload import measure, proven_suggestions
 from tools.query_safety import schema_first_on_path
 from tools.tenancy import resolve_tenant_column
 
 MAX_QUERIES = 100
-KIND_ORDER = {"create": 0, "rebuild": 1, "review": 2, "drop": 3}
 
 
 def suggest_indexes(
@@ -58,9 +59,12 @@ def suggest_indexes(
     index is proven by the planner (cost before → after per query, estimated size); without
     it the candidates come back with verified=false and a hint to install it. Nothing is
     created: run the returned `CREATE INDEX CONCURRENTLY` DDL (or add the SQLModel `Index(...)`)
-    yourself. Use explain_query next to look at a single plan. tenant_column, when given, must
-    be a column of some table of the schema (else NotFound lists the candidates); left out, the
-    usual names (tenant_id, org_id, account_id, …) are detected.
+    yourself, in the order given: the answer is one set (schema rules and workload merged, no
+    index asked twice or already served, a drop that a new index makes possible folded into
+    one replace step) and applied it leaves nothing to suggest next time; max_indexes bounds
+    every index it creates. Use explain_query next to look at a single plan. tenant_column,
+    when given, must be a column of some table of the schema (else NotFound lists the
+    candidates); left out, the usual names (tenant_id, org_id, account_id, …) are detected.
     """
     if max_indexes < 0:
         raise ConfigError(f"max_indexes must be 0 or more, got {max_indexes!r}")
@@ -91,7 +95,7 @@ def suggest_indexes(
                 workload_suggestions = unverified_suggestions(workload, tenant, max_indexes)
 
     rules = check_schema(snapshot, usage, tenant)
-    suggestions = _combine(workload_suggestions, rules)
+    suggestions = select_indexes(workload_suggestions, rules, snapshot.tables, max_indexes, notes)
     _size_creates(conn, hypo, suggestions, snapshot, usage)
     _rename_clashes(suggestions, snapshot)
     if usage.stats_reset is None:
@@ -109,24 +113,6 @@ def suggest_indexes(
     )
 
 
-def _spec_key(s: IndexSuggestion) -> tuple[object, ...]:
-    return (s.table, tuple(s.columns), tuple(s.include), s.predicate, s.method)
-
-
-def _combine(
-    workload: list[IndexSuggestion], rules: list[IndexSuggestion]
-) -> list[IndexSuggestion]:
-    """Workload creates first, rule creates they already give left out, then the rest by kind."""
-    seen = {_spec_key(s) for s in workload}
-    rest = [s for s in rules if s.kind != "create" or _spec_key(s) not in seen]
-    merged = merge_creates([*workload, *rest])
-    workload_ids = {id(s) for s in workload}
-    return sorted(
-        merged,
-        key=lambda s: (KIND_ORDER[s.kind], id(s) not in workload_ids, s.table, s.rule),
-    )
-
-
 def _size_creates(
     conn: psycopg.Connection,
     hypo: HypoPG | None,
@@ -136,7 +122,7 @@ def _size_creates(
 ) -> None:
     """Fill in the size of creates: hypopg_relation_size when there, else an estimate."""
     for suggestion in suggestions:
-        if suggestion.kind != "create" or suggestion.size_bytes is not None:
+        if suggestion.kind not in BUILDS or suggestion.size_bytes is not None:
             continue
         spec = spec_of(suggestion)
         if hypo is not None:
@@ -152,24 +138,20 @@ def _rename_clashes(suggestions: list[IndexSuggestion], snapshot: SchemaSnapshot
     """
     taken = {t.name for t in snapshot.tables} | {v.name for v in snapshot.views}
     taken |= {i.name for t in snapshot.tables for i in t.indexes}
-    for suggestion in suggestions:
-        if suggestion.kind != "create" or suggestion.index is None:
+    for number, suggestion in enumerate(suggestions):
+        if suggestion.kind not in BUILDS or suggestion.index is None:
             continue
-        name, number = suggestion.index, 1
+        name, counter = suggestion.index, 1
         while name in taken:
-            suffix = f"_{number}"
+            suffix = f"_{counter}"
             name = (
                 suggestion.index.encode()[: MAX_IDENTIFIER - len(suffix)].decode(errors="ignore")
                 + suffix
             )
-            number += 1
+            counter += 1
         taken.add(name)
         if name != suggestion.index:
-            spec = spec_of(suggestion).model_copy(update={"index_name": name})
-            concurrently = "CONCURRENTLY" in (suggestion.ddl or "")
-            suggestion.index = name
-            suggestion.ddl = spec.create_sql(concurrently=concurrently)
-            suggestion.sqlmodel = spec.sqlmodel()
+            suggestions[number] = restated(suggestion, name=name)
 
 
 def _hypothetical_size(conn: psycopg.Connection, hypo: HypoPG, spec: IndexSpec) -> int | None:
@@ -243,12 +225,13 @@ def render_indexes(advice: IndexAdvice) -> str:
         lines.append("no suggestions")
     for s in advice.suggestions:
         proof = "verified" if s.verified else "unverified"
+        replaces = f" (replaces {', '.join(s.replaces)})" if s.replaces else ""
         lines.append(
-            f"{s.kind.upper():7} {s.code} {s.rule}: {s.table} {s.index or ''} "
+            f"{s.kind.upper():7} {s.code} {s.rule}: {s.table} {s.index or ''}{replaces} "
             f"[{s.confidence}, {proof}, {_size(s.size_bytes)}]"
         )
         if s.ddl:
-            lines.append(f"  {s.ddl};")
+            lines += [f"  {statement};" for statement in s.ddl.split(";\n")]
         if s.sqlmodel:
             lines.append(f"  SQLModel: {s.sqlmodel}")
         lines.append(f"  why: {s.rationale}")
