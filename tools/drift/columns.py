@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 
 from tools.catalog.models import Column, SchemaSnapshot, Table
-from tools.drift.ddl import column_ddl
+from tools.drift.ddl import column_ddl, type_ddl
 from tools.drift.rules import RULES
 from tools.findings import Finding, Severity, finding
 from tools.naming import normalize_type as canonical_name
@@ -73,10 +73,12 @@ def types_match(
     spec_enums: dict[str, list[str]],
     db_enums: dict[str, list[str]],
 ) -> bool:
-    """Whether the types are one: same enum labels, or the same canonical spelling."""
+    """Whether the types are one: the same enum (its labels are DRIFT013's), an enum with the
+    same labels, or the same canonical spelling."""
     if spec_column.enum and db_column.enum:
-        spec_labels = spec_enums.get(spec_column.enum.split(".")[-1])
-        return spec_labels is None or spec_labels == db_enums.get(db_column.enum.split(".")[-1])
+        spec_name, db_name = spec_column.enum.split(".")[-1], db_column.enum.split(".")[-1]
+        spec_labels = spec_enums.get(spec_name)
+        return spec_name == db_name or spec_labels in (None, db_enums.get(db_name))
     return normalize_type(spec_column.type) == normalize_type(db_column.type)
 
 
@@ -139,8 +141,8 @@ def compare_columns(
                     f"{column.name} is {column.type} in the spec "
                     f"but {db_column.type} in the database",
                     f"{evidence}; database: {db_column.type}",
-                    f"ALTER TABLE {target} ALTER COLUMN {name} TYPE {column.type}"
-                    f" USING {name}::{column.type};",
+                    f"ALTER TABLE {target} ALTER COLUMN {name} TYPE {type_ddl(column)}"
+                    f" USING {name}::{type_ddl(column)};",
                     severity=severity,
                 )
             )
@@ -154,7 +156,7 @@ def compare_columns(
                     f"{column.name} is {_null(column.nullable)} in the spec "
                     f"but {_null(db_column.nullable)} in the database",
                     f"{evidence}; database: {_null(db_column.nullable)}",
-                    f"ALTER TABLE {target} ALTER COLUMN {name} {verb};",
+                    _backfill(column, target) + f"ALTER TABLE {target} ALTER COLUMN {name} {verb};",
                 )
             )
         findings += compare_default(column, db_column, where, evidence, target)
@@ -206,3 +208,12 @@ def compare_default(
             f"{alter} SET DEFAULT {column.default};",
         )
     ]
+
+
+def _backfill(column: Column, target: str) -> str:
+    """Before SET NOT NULL: rows still NULL take the spec's default, when it has one (without
+    one, SET NOT NULL stops on such rows and the choice stays yours)."""
+    if column.nullable or not column.default or column.default.startswith("nextval("):
+        return ""
+    name = quote_ident(column.name)
+    return f"UPDATE {target} SET {name} = {column.default} WHERE {name} IS NULL; "

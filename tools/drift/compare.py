@@ -6,9 +6,9 @@ constraints, indexes and enums. Equivalent spellings are not drift (int4/integer
 character varying, serial/integer with a nextval default). Tables the spec says an auth library
 manages (external) and future/optional tables are left out. `check_drift` is pure, for tests.
 
-Columns are compared in `tools.drift.columns`, keys, indexes, checks and enums in
-`tools.drift.constraints`; the fix DDL is built in `tools.drift.ddl`, the codes live in
-`tools.drift.rules`.
+Columns are compared in `tools.drift.columns`, keys, indexes and checks in
+`tools.drift.constraints`, enums in `tools.drift.enums`; the fix DDL is built in
+`tools.drift.ddl`, the codes live in `tools.drift.rules`. `fix_script` orders the fixes.
 """
 
 from __future__ import annotations
@@ -19,10 +19,18 @@ from pydantic import BaseModel, ConfigDict, Field
 from tools.catalog.models import SchemaSnapshot, Table
 from tools.catalog.snapshot import fetch_snapshot
 from tools.drift.columns import compare_columns, line_of, normalize_type
-from tools.drift.constraints import compare_checks, compare_enums, compare_indexes, compare_keys
+from tools.drift.constraints import compare_checks, compare_indexes, compare_keys
 from tools.drift.ddl import create_table_ddl, taken_names
+from tools.drift.enums import compare_enums
 from tools.drift.rules import RULES
-from tools.findings import Finding, count_by_severity, finding, render_finding, sort_findings
+from tools.findings import (
+    LAST_PHASE,
+    Finding,
+    count_by_severity,
+    finding,
+    render_finding,
+    sort_findings,
+)
 from tools.naming import qualified
 from tools.spec.model import SchemaSpec
 from tools.spec.read import spec_to_snapshot
@@ -52,6 +60,12 @@ class DriftReport(BaseModel):
     findings: list[Finding] = Field(description="drift, sorted by severity, object, code")
     counts: dict[str, int] = Field(description="findings per severity")
     spec_warnings: int = Field(description="lines of the spec that could not be read")
+    fix_script: str = Field(
+        "",
+        description="the fix DDL of every finding a statement fixes, in the order to run it "
+        "(types, tables, columns, keys, indexes); tables and columns only the database has are "
+        "left to you (describe them in the spec, or drop them)",
+    )
 
 
 def check_drift(spec: SchemaSpec, db: SchemaSnapshot) -> list[Finding]:
@@ -93,6 +107,69 @@ def check_drift(spec: SchemaSpec, db: SchemaSnapshot) -> list[Finding]:
         )
     findings += compare_enums(spec, wanted, db)
     return sort_findings(findings)
+
+
+def build_fix_script(findings: list[Finding], spec: SchemaSpec) -> str:
+    """Every fix that is DDL, by the rule's fix phase; new tables after the tables they reference.
+
+    Tables and columns only the database has (DRIFT002, DRIFT004) are a choice, not a fix:
+    describing them in the spec keeps the data, so the script never drops them.
+    """
+    order = _creation_order(spec)
+    runnable = [
+        f for f in findings if RULES[f.code].fix_phase < LAST_PHASE and _has_statement(f.fix)
+    ]
+    ranked = sorted(
+        runnable,
+        key=lambda f: (RULES[f.code].fix_phase, order.get(_table_of(f), 0)),
+    )
+    blocks: list[str] = []
+    for item in ranked:
+        block = f"-- {item.code} {item.object}: {RULES[item.code].title}\n{item.fix}"
+        if block not in blocks:
+            blocks.append(block)
+    if not blocks:
+        return ""
+    header = (
+        "-- pgarchitect drift fixes: review each statement, then run with\n"
+        "-- psql -v ON_ERROR_STOP=1 -f (outside a transaction block).\n"
+    )
+    return header + "\n\n".join(blocks) + "\n"
+
+
+def _has_statement(fix: str | None) -> bool:
+    """Whether a fix holds SQL to run, not only a comment saying what to decide."""
+    return any(
+        line.strip() and not line.lstrip().startswith("--") for line in (fix or "").split("\n")
+    )
+
+
+def _table_of(item: Finding) -> str:
+    """The table a finding is about: `schema.table`, `schema.table.column`, `schema.t(a, b)`."""
+    return item.object.split(".")[1].split("(")[0] if "." in item.object else item.object
+
+
+def _creation_order(spec: SchemaSpec) -> dict[str, int]:
+    """Spec tables numbered so that a table comes after every table it references."""
+    refs = {
+        e.name: {c.references.table for c in e.columns if c.references and c.references.table}
+        for e in spec.entities
+    }
+    for c in spec.constraints:
+        if c.kind == "foreign key" and c.table in refs and c.references:
+            refs[c.table].add(c.references.table)
+    order: dict[str, int] = {}
+
+    def visit(name: str, path: tuple[str, ...]) -> None:
+        if name in order or name in path or name not in refs:
+            return  # done, a cycle, or a table outside the spec
+        for target in sorted(refs[name]):
+            visit(target, (*path, name))
+        order[name] = len(order)
+
+    for name in refs:
+        visit(name, ())
+    return order
 
 
 def compare_table(
@@ -139,6 +216,7 @@ def compare_spec_to_database(
         findings=findings,
         counts=count_by_severity(findings),
         spec_warnings=len(spec.warnings),
+        fix_script=build_fix_script(findings, spec),
     )
 
 
@@ -159,4 +237,6 @@ def render_drift(report: DriftReport) -> str:
     if not report.findings:
         lines.append("no drift: the database matches the spec")
     lines += ["\n" + render_finding(item) for item in report.findings]
+    if report.fix_script:
+        lines += ["", "fix script:", report.fix_script.rstrip()]
     return "\n".join(lines)

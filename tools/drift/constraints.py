@@ -1,4 +1,4 @@
-"""Constraint drift: primary keys, foreign keys, unique constraints, indexes, checks and enums.
+"""Constraint drift: primary keys, foreign keys, unique constraints, indexes and checks.
 
 A foreign key, unique constraint or index is matched by its columns; a CHECK by the columns it
 reads (Postgres rewrites the expression's text). Fixes name what they add as the spec does, or
@@ -7,12 +7,12 @@ as Postgres would (`tools.drift.ddl.constraint_name`).
 
 from __future__ import annotations
 
-from tools.catalog.models import ForeignKey, SchemaSnapshot, Table
+from tools.catalog.models import ForeignKey, Table
 from tools.drift.columns import line_of
 from tools.drift.ddl import constraint_name, fk_ddl
 from tools.drift.rules import RULES
 from tools.findings import Finding, finding
-from tools.naming import qualified, quote_ident, quote_list
+from tools.naming import quote_ident, quote_list
 from tools.spec.model import SchemaSpec
 
 
@@ -52,7 +52,8 @@ def compare_foreign_keys(
     spec: SchemaSpec, table: Table, found: Table, target: str, taken: set[str]
 ) -> list[Finding]:
     """DRIFT008 foreign keys of the spec missing, DRIFT009 those that differ in target or ON
-    DELETE."""
+    DELETE. A composite key that holds the spec's columns and target, such as the tenant-pinned
+    (org_id, owner_id) -> users(org_id, id) for owner_id -> users(id), enforces the spec's."""
     findings: list[Finding] = []
     where = f"{found.schema_name}.{table.name}"
     db_fks = {tuple(fk.columns): fk for fk in found.foreign_keys}
@@ -61,6 +62,10 @@ def compare_foreign_keys(
         evidence = line_of(spec, table.name, fk.columns[0])
         existing = db_fks.get(tuple(fk.columns))
         if existing is None:
+            wider = next((e for e in found.foreign_keys if _contains(e, fk)), None)
+            if wider is not None:
+                findings += _compare_wider(spec, table, fk, wider, target, where)
+                continue
             findings.append(
                 finding(
                     RULES["DRIFT008"],
@@ -72,8 +77,10 @@ def compare_foreign_keys(
                 )
             )
             continue
-        spec_side = (fk.ref_table, fk.ref_columns, fk.on_delete)
-        if spec_side != (existing.ref_table, existing.ref_columns, existing.on_delete):
+        spec_side = (fk.ref_table, fk.ref_columns)
+        if spec_side != (existing.ref_table, existing.ref_columns) or not _same_action(
+            spec, table, fk, existing
+        ):
             add = _add_fk(spec, table, fk, target, taken - {existing.name})
             findings.append(
                 finding(
@@ -87,6 +94,81 @@ def compare_foreign_keys(
                 )
             )
     return findings
+
+
+def _contains(wider: ForeignKey, fk: ForeignKey) -> bool:
+    """Whether `wider` references the same table with every (column, referenced column) pair of
+    `fk`, and more."""
+    pairs = set(zip(fk.columns, fk.ref_columns, strict=False))
+    return (
+        (wider.ref_schema, wider.ref_table) == (fk.ref_schema, fk.ref_table)
+        and len(wider.columns) > len(fk.columns)
+        and pairs <= set(zip(wider.columns, wider.ref_columns, strict=False))
+    )
+
+
+def _stated_action(spec: SchemaSpec, table: str, fk: ForeignKey) -> str | None:
+    """The ON DELETE the spec writes for this key, None when it leaves it out."""
+    entity = spec.entity(table)
+    column = entity.column(fk.columns[0]) if entity and len(fk.columns) == 1 else None
+    if column is not None and column.references is not None:
+        return column.references.on_delete
+    constraint = next(
+        (
+            c
+            for c in spec.constraints
+            if c.table == table and c.kind == "foreign key" and c.columns == fk.columns
+        ),
+        None,
+    )
+    return constraint.references.on_delete if constraint and constraint.references else None
+
+
+def _same_action(spec: SchemaSpec, table: Table, fk: ForeignKey, existing: ForeignKey) -> bool:
+    """Same ON DELETE; where the spec states none, RESTRICT and NO ACTION are one (both refuse
+    the delete; they differ only for deferred checks)."""
+    if fk.on_delete == existing.on_delete:
+        return True
+    refusing = {"NO ACTION", "RESTRICT"}
+    return _stated_action(spec, table.name, fk) is None and {fk.on_delete, existing.on_delete} <= (
+        refusing
+    )
+
+
+def _compare_wider(
+    spec: SchemaSpec, table: Table, fk: ForeignKey, wider: ForeignKey, target: str, where: str
+) -> list[Finding]:
+    """The spec's key enforced by a composite one: a remark, or DRIFT009 when ON DELETE differs
+    (the fix keeps the composite key and gives it the spec's ON DELETE)."""
+    columns = ", ".join(fk.columns)
+    evidence = f"{line_of(spec, table.name, fk.columns[0])}; database: {wider.definition}"
+    if _same_action(spec, table, fk, wider):
+        return [
+            finding(
+                RULES["DRIFT009"],
+                f"{where}.{','.join(fk.columns)}",
+                f"foreign key ({columns}) -> {fk.ref_table}({', '.join(fk.ref_columns)}) is "
+                f"enforced by the composite {wider.name} ({', '.join(wider.columns)}) -> "
+                f"{wider.ref_table}({', '.join(wider.ref_columns)}), which also pins the tenant",
+                evidence,
+                severity="info",
+            )
+        ]
+    action = fk.on_delete
+    if action in ("SET NULL", "SET DEFAULT"):
+        action += f" ({quote_list(fk.columns)})"  # only the spec's columns, never the tenant
+    rebuilt = wider.model_copy(update={"on_delete": action})
+    return [
+        finding(
+            RULES["DRIFT009"],
+            f"{where}.{','.join(fk.columns)}",
+            f"foreign key ({columns}) is ON DELETE {fk.on_delete} in the spec but its composite "
+            f"{wider.name} is ON DELETE {wider.on_delete} in the database",
+            evidence,
+            f"ALTER TABLE {target} DROP CONSTRAINT {quote_ident(wider.name)}; ALTER TABLE "
+            f"{target} ADD CONSTRAINT {quote_ident(wider.name)} {fk_ddl(rebuilt)};",
+        )
+    ]
 
 
 def _add_fk(spec: SchemaSpec, table: Table, fk: ForeignKey, target: str, taken: set[str]) -> str:
@@ -175,41 +257,3 @@ def compare_checks(
             )
         )
     return out
-
-
-def compare_enums(spec: SchemaSpec, wanted: SchemaSnapshot, db: SchemaSnapshot) -> list[Finding]:
-    """Enums declared as types in the spec (inline enums are judged by the column types)."""
-    findings = []
-    db_enums = {e.name: e.values for e in db.enums}
-    inline = {c.enum_name for e in spec.entities for c in e.columns if c.enum_values}
-    for enum in wanted.enums:
-        spec_enum = next((e for e in spec.enums if e.name == enum.name), None)
-        line = f"spec line {spec_enum.line}" if spec_enum else "spec"
-        values = ", ".join(f"'{v}'" for v in enum.values)
-        target = qualified(db.schema_name, enum.name)
-        where = f"{db.schema_name}.{enum.name}"
-        if enum.name not in db_enums:
-            if enum.name not in inline:
-                findings.append(
-                    finding(
-                        RULES["DRIFT013"],
-                        where,
-                        f"enum {enum.name} is in the spec but not in the database",
-                        f"{line}: {values}",
-                        f"CREATE TYPE {target} AS ENUM ({values});",
-                    )
-                )
-        elif db_enums[enum.name] != enum.values:
-            missing = [v for v in enum.values if v not in db_enums[enum.name]]
-            fix = "; ".join(f"ALTER TYPE {target} ADD VALUE '{v}'" for v in missing)
-            findings.append(
-                finding(
-                    RULES["DRIFT013"],
-                    where,
-                    f"enum {enum.name} has ({', '.join(enum.values)}) in the spec but "
-                    f"({', '.join(db_enums[enum.name])}) in the database",
-                    f"{line}: {values}",
-                    (fix or "recreate the type to reorder or remove labels") + ";",
-                )
-            )
-    return findings

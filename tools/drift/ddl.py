@@ -17,9 +17,17 @@ from tools.spec.model import SchemaSpec
 _NAME_KINDS = {"foreign key": "foreign", "unique": "unique"}
 
 
+def type_ddl(column: Column) -> str:
+    """The column's type as DDL: an enum qualified with its schema (no search path needed)."""
+    if column.enum and "." in column.enum:
+        schema, _, name = column.enum.partition(".")
+        return qualified(schema, name) + ("[]" if column.type.endswith("[]") else "")
+    return column.type
+
+
 def column_ddl(column: Column) -> str:
     """A column definition: name, type, identity, default, NOT NULL."""
-    text = f"{quote_ident(column.name)} {column.type}"
+    text = f"{quote_ident(column.name)} {type_ddl(column)}"
     if column.identity:
         text += f" GENERATED {column.identity.upper()} AS IDENTITY"
     if column.default and not column.default.startswith("nextval("):
