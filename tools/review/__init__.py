@@ -2,7 +2,8 @@
 and the database."""
 
 from tools.review.render import render_review
-from tools.review.report import ModelResult, ModelReview, ReviewFinding, review_models
+from tools.review.report import ModelReview, review_models
+from tools.review.results import ModelResult, ReviewFinding
 from tools.review.rules import RULES
 
 __all__ = ["RULES", "ModelResult", "ModelReview", "ReviewFinding", "render_review", "review_models"]

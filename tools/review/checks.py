@@ -270,7 +270,7 @@ def _primary_key(s: Sides, draft: Draft) -> list[Issue]:
         issue.column = "id"
     else:
         default = f"nextval('{s.model.table.name}_id_seq'::regclass)"
-        draft.add_column(Column(name="id", type="integer", nullable=False, default=default))
+        draft.add_column(Column(name="id", type="bigint", nullable=False, default=default), True)
         draft.primary_key = ["id"]
         issue.column = "id"
         if s.database is not None:
@@ -482,7 +482,7 @@ def _relationships(s: Sides, ctx: Context) -> list[Issue]:
             issues.append(
                 Issue(
                     RULES["MOD013"],
-                    f"{cls.file}:{cls.future_annotations}",
+                    cls.file,
                     f"{cls.file} has `from __future__ import annotations` and relationships: "
                     'SQLModel cannot resolve list["…"] annotations made strings',
                     line=cls.future_annotations,

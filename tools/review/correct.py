@@ -197,7 +197,11 @@ def _one(
             and isinstance(stmt.value, ast.Call)
             and getattr(stmt.value.func, "id", "") == "Relationship"
         )
-        gap = lines[previous_end : stmt.lineno - 1]  # blank lines and comments before it
+        gap = [  # blank lines and comments before it, less the generator's own remark
+            line
+            for line in lines[previous_end : stmt.lineno - 1]
+            if not line.strip().startswith("# FKs to tables outside the selection")
+        ]
         previous_end = stmt.end_lineno or stmt.lineno
         if is_relationship:
             continue

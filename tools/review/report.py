@@ -13,6 +13,7 @@ from __future__ import annotations
 import base64
 import json
 from collections import Counter
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Literal
 
@@ -21,14 +22,23 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from tools.catalog import SchemaSnapshot, Table, fetch_snapshot
 from tools.errors import ConfigError
-from tools.findings import Finding, count_by_severity, finding, sort_findings
+from tools.findings import SEVERITY_ORDER, finding, sort_findings
 from tools.review.checks import Context, check_after_drift, check_tenant_presence, check_types
-from tools.review.correct import Corrected, explicit_actions, render_corrected
-from tools.review.ddl import create_table
 from tools.review.drift import Sides, check_drift
 from tools.review.files import discover, resolve_paths
 from tools.review.reader import read_models
 from tools.review.records import ModelClass, Unread
+from tools.review.results import (
+    ModelResult,
+    Review,
+    ReviewFinding,
+    UnreadConstruct,
+    database_script,
+    mechanical,
+    model_key,
+    page_results,
+    unread_constructs,
+)
 from tools.review.rules import RULES
 from tools.review.tables import model_table, snapshot_of
 from tools.review.views import Draft, Issue, View
@@ -37,52 +47,6 @@ from tools.tenancy import detect_tenant_column, tenant_root
 
 Against = Literal["spec", "database"]
 ANSWER_BUDGET = 60_000  # characters of compact JSON per page (~15k tokens)
-
-
-class ReviewFinding(Finding):
-    """A finding about one model, with where it is and which side must change."""
-
-    file: str = Field("", description="the model's file, relative to the project root")
-    line: int = Field(0, description="1-based line in that file")
-    sides: list[Literal["model", "spec", "database"]] = Field(
-        default_factory=list,
-        description="what must change: model (code in fix), database (DDL in fix), spec (edit)",
-    )
-    corrected: bool = Field(
-        False, description="the corrected class of this model already applies the model's part"
-    )
-
-
-class UnreadConstruct(BaseModel):
-    """Something the static reader saw but could not tell without running the code."""
-
-    file: str = Field(description="file, relative to the project root")
-    line: int = Field(description="1-based line")
-    what: str = Field(description="what it is, e.g. Task.tags or Task(TimestampMixin)")
-    reason: str = Field(description="why it was not read, and what it means for the review")
-
-
-class ModelResult(BaseModel):
-    """One table class: its findings and, when the fix is mechanical, the corrected class."""
-
-    class_name: str = Field(description="the SQLModel class")
-    table: str | None = Field(description="schema.table it maps to; None when not readable")
-    location: str = Field(description="file:line of the class statement")
-    compared_with: list[str] = Field(
-        default_factory=list, description="sides that have this table: spec, database"
-    )
-    findings: list[ReviewFinding] = Field(description="sorted by severity, object, code")
-    unread: list[UnreadConstruct] = Field(
-        default_factory=list, description="parts of this class not read statically"
-    )
-    corrected_class: str | None = Field(
-        None,
-        description="the class as it should be (generate_model's renderer, the project's "
-        "class name and relationships); it passes its own review",
-    )
-    corrected_imports: list[str] = Field(
-        default_factory=list, description="imports the corrected class needs beyond the file's"
-    )
 
 
 class ReviewSummary(BaseModel):
@@ -116,6 +80,11 @@ class ModelReview(BaseModel):
     unread: list[UnreadConstruct] = Field(
         default_factory=list, description="files not read (syntax errors, encodings) and more"
     )
+    database_script: str | None = Field(
+        None,
+        description="the database side of this page's findings in fix order, each statement "
+        "once; applies with psql -v ON_ERROR_STOP=1 (review it: types and keys change)",
+    )
     notes: list[str] = Field(default_factory=list, description="what was not compared, and why")
     notice: str | None = Field(
         None, description="what this page leaves out and the call that gets it; null if complete"
@@ -139,11 +108,6 @@ def _decode(cursor: str) -> tuple[str, int, str]:
         ) from None
 
 
-def _unread(items: list[Unread]) -> list[UnreadConstruct]:
-    seen = dict.fromkeys((u.file, u.line, u.construct, u.reason) for u in items)
-    return [UnreadConstruct(file=f, line=n, what=c, reason=r) for f, n, c, r in seen]
-
-
 def _tenant(
     given: str | None,
     spec: SchemaSpec | None,
@@ -163,6 +127,13 @@ def _tenant(
     if found and carriers >= 2:  # a convention seen once is no convention
         return found, "models (naming convention)", models
     return None, "", models
+
+
+def _severities(severities: Iterable[str]) -> dict[str, int]:
+    counts = dict.fromkeys(SEVERITY_ORDER, 0)
+    for severity in severities:
+        counts[severity] += 1
+    return counts
 
 
 def review_models(
@@ -238,13 +209,13 @@ def review_models(
     reviews = [_review(c, tables[id(c)], spec, spec_tables, databases, ctx) for c in classes]
     page, next_cursor = _page(reviews, cursor, limit)
     members = {name: values for f in read + helpers for name, values in f.enums.items()}
-    results = _results(page, schema, databases, spec, members, budget)
+    results = page_results(page, schema, databases, spec, members, budget)
     if len(results) < len(page):
-        next_cursor = _cursor(_key(page[len(results)][0]))
-    all_findings = [f for r in reviews for f in r[2]]
-    counts = Counter(i.rule.code for i in all_findings)
+        next_cursor = _cursor(model_key(page[len(results)][0]))
     project = _project_findings(classes, spec_tables, databases, schema) if not paths else []
-    file_unread = _unread([u for f in read + helpers for u in f.unread])
+    counts = Counter(i.rule.code for r in reviews for i in r[2])
+    counts.update(f.code for f in project)
+    file_unread = unread_constructs([u for f in read + helpers for u in f.unread])
     shown = len(results)
     return ModelReview(
         schema=schema,
@@ -257,14 +228,18 @@ def review_models(
             models=len(classes),
             compared_with_spec=sum(1 for r in reviews if r[1].spec is not None),
             compared_with_database=sum(1 for r in reviews if r[1].database is not None),
-            findings=count_by_severity(_finding(i, r[0]) for r in reviews for i in r[2]),
+            findings=_severities(
+                [i.severity or i.rule.severity for r in reviews for i in r[2]]
+                + [f.severity for f in project]
+            ),
             by_code=dict(sorted(counts.items())),
-            unread=len(file_unread) + sum(len(_unread(r[0].unread)) for r in reviews),
-            corrected=sum(1 for r in reviews if _mechanical(r)),
+            unread=len(file_unread) + sum(len(unread_constructs(r[0].unread)) for r in reviews),
+            corrected=sum(1 for r in reviews if mechanical(r)),
         ),
         models=results,
         project_findings=sort_findings(project),  # type: ignore[arg-type]
         unread=file_unread,
+        database_script=database_script(page[: len(results)]),
         notes=notes,
         notice=(
             f"models {shown} of {len(reviews)} from this cursor: call again with "
@@ -274,17 +249,6 @@ def review_models(
         ),
         next_cursor=next_cursor,
     )
-
-
-Review = tuple[ModelClass, Sides, list[Issue], Draft]
-
-
-def _key(cls: ModelClass) -> tuple[str, int, str]:
-    return (cls.file, cls.line, cls.name)
-
-
-def _mechanical(review: Review) -> bool:
-    return review[3].changed or any(i.mechanical for i in review[2])
 
 
 def _review(
@@ -359,113 +323,10 @@ def _page(reviews: list[Review], cursor: str | None, limit: int) -> tuple[list[R
     start = 0
     if cursor:
         key = _decode(cursor)
-        start = next((i for i, r in enumerate(reviews) if _key(r[0]) >= key), len(reviews))
+        start = next((i for i, r in enumerate(reviews) if model_key(r[0]) >= key), len(reviews))
     page = reviews[start : start + limit]
     more = start + limit < len(reviews)
-    return page, _cursor(_key(reviews[start + limit][0])) if more else None
-
-
-def _results(
-    page: list[Review],
-    schema: str,
-    databases: dict[str, SchemaSnapshot],
-    spec: SchemaSpec | None,
-    members: dict[str, list[str]],
-    budget: int,
-) -> list[ModelResult]:
-    """The page's results with corrected classes, cut where the size budget ends (one at least)."""
-    enums = [e.model_dump(by_alias=True) for s in databases.values() for e in s.enums]
-    if spec is not None:
-        enums += [e.model_dump(by_alias=True) for e in spec_to_snapshot(spec, schema).enums]
-    for cls, _s, _i, _d in page:
-        for item in cls.fields:
-            if item.enum and item.enum_class and item.enum not in {e["name"] for e in enums}:
-                # SQLAlchemy stores an Enum class by its member names.
-                values = members.get(item.enum_class, [])
-                where = cls.schema or schema
-                enums.append({"schema": where, "name": item.enum, "values": values})
-    wanted = [r for r in page if _mechanical(r)]
-    by_schema: dict[str, list[tuple[ModelClass, Table]]] = {}
-    for cls, _s, _i, draft in wanted:
-        table = draft.table()
-        if cls.schema is None:  # keep the class unqualified, as written: search_path decides
-            table = unqualified(table)
-        by_schema.setdefault(table.schema_name, []).append((cls, table))
-    corrected: dict[int, Corrected] = {}
-    for name, items in by_schema.items():
-        # The enums as if in this schema: an unqualified class finds them on the search_path.
-        here = [{**e, "schema": name} for e in enums]
-        for position, code in render_corrected(items, name, here).items():
-            corrected[id(items[position][0])] = code
-    results, size = [], 0
-    for review in page:
-        result = _result(review, corrected.get(id(review[0])))
-        size += len(result.model_dump_json(exclude_none=True))
-        if results and size > budget:
-            break
-        results.append(result)
-    return results
-
-
-def unqualified(table: Table) -> Table:
-    """The table, its enums and its same-schema foreign keys as if in the default schema."""
-    schema = table.schema_name
-    fks = [
-        fk.model_copy(update={"ref_schema": "public"}) if fk.ref_schema == schema else fk
-        for fk in table.foreign_keys
-    ]
-    columns = [
-        c.model_copy(update={"enum": "public." + c.enum.split(".")[-1]}) if c.enum else c
-        for c in table.columns
-    ]
-    return table.model_copy(
-        update={"schema_name": "public", "foreign_keys": fks, "columns": columns}
-    )
-
-
-def _finding(issue: Issue, cls: ModelClass, code: Corrected | None = None) -> ReviewFinding:
-    parts = []
-    if "model" in issue.sides and code is not None and issue.mechanical:
-        line = code.table_args if issue.table_args and code.table_args else None
-        line = line or (code.field_lines.get(issue.column) if issue.column else None)
-        if line:
-            parts.append(f"model ({cls.file}:{issue.line}): {line}")
-    if issue.ddl:
-        parts.append(f"database: {issue.ddl}")
-    if issue.advice:
-        parts.append(("spec: " if issue.sides == ["spec"] else "") + issue.advice)
-    base = finding(
-        issue.rule,
-        issue.obj,
-        issue.message,
-        issue.evidence,
-        "\n".join(parts) or None,
-        issue.severity,
-    )
-    return ReviewFinding(
-        **base.model_dump(),
-        file=cls.file,
-        line=issue.line,
-        sides=issue.sides,
-        corrected=code is not None and issue.mechanical,
-    )
-
-
-def _result(review: Review, code: Corrected | None) -> ModelResult:
-    cls, s, issues, draft = review
-    for issue in issues:
-        if issue.ddl == "<create table>":
-            issue.ddl = create_table(explicit_actions(draft.table()))
-    return ModelResult(
-        class_name=cls.name,
-        table=s.name if cls.table else None,
-        location=cls.location,
-        compared_with=[side for side in ("spec", "database") if getattr(s, side) is not None],
-        findings=sort_findings(_finding(i, cls, code) for i in issues),  # type: ignore[arg-type]
-        unread=_unread(cls.unread),
-        corrected_class=code.code if code else None,
-        corrected_imports=code.imports if code else [],
-    )
+    return page, _cursor(model_key(reviews[start + limit][0])) if more else None
 
 
 def _project_findings(

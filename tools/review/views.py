@@ -134,9 +134,11 @@ class Draft:
         self.columns[name] = self.columns[name].model_copy(update=update)
         self.changed = True
 
-    def add_column(self, column: Column) -> None:
-        """Add a column the model lacks, at the end."""
+    def add_column(self, column: Column, first: bool = False) -> None:
+        """Add a column the model lacks, at the end (or first, for a primary key)."""
         self.columns[column.name] = column
+        if first:
+            self.columns = {column.name: column, **self.columns}
         self.changed = True
 
     def foreign_key(self, key: Key, fk: ForeignKey) -> None:
