@@ -210,7 +210,7 @@ def compare_spec_to_database(
     return DriftReport(
         spec_path=spec.path,
         spec_sha256=spec.sha256,
-        schema=schema,
+        schema_name=schema,
         tables_compared=len(compared),
         skipped_tables=list(spec.external_tables),
         findings=findings,

@@ -78,7 +78,8 @@ def taken_names(db: SchemaSnapshot) -> set[str]:
     names = {t.name for t in db.tables} | {v.name for v in db.views}
     for table in db.tables:
         names |= {i.name for i in table.indexes}
-        names |= {c.name for c in [*table.foreign_keys, *table.unique_constraints]}
+        names |= {c.name for c in table.foreign_keys}
+        names |= {c.name for c in table.unique_constraints}
         names |= {c.name for c in table.check_constraints}
         if table.primary_key:
             names.add(table.primary_key.name)

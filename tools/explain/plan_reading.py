@@ -192,12 +192,16 @@ def condition_columns(node: dict[str, Any], condition: str) -> list[str]:
     except (pglast.parser.ParseError, ValueError):
         return []  # e.g. '(hashed SubPlan 1)' is plan text, not SQL
     aliases = {node["Relation Name"], node.get("Alias")}
-    columns = []
-    for ref in walk_ast(statement.stmt.whereClause):
-        if isinstance(ref, ast.ColumnRef) and isinstance(ref.fields[-1], ast.String):
-            qualifier = [f.sval for f in ref.fields[:-1] if isinstance(f, ast.String)]
+    columns: list[str] = []
+    where = statement.stmt.whereClause if isinstance(statement.stmt, ast.SelectStmt) else None
+    if where is None:
+        return []
+    for ref in walk_ast(where):
+        fields = ref.fields if isinstance(ref, ast.ColumnRef) and ref.fields else ()
+        if fields and isinstance(fields[-1], ast.String) and fields[-1].sval is not None:
+            qualifier = [f.sval for f in fields[:-1] if isinstance(f, ast.String)]
             if not qualifier or qualifier[-1] in aliases:
-                columns.append(ref.fields[-1].sval)
+                columns.append(fields[-1].sval)
     return columns
 
 

@@ -9,7 +9,7 @@ A tenant-led twin is asked only for an index that stays.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 
 from tools.catalog.models import SchemaSnapshot, Table
 from tools.indexes.existing import check_duplicates, check_invalid, check_redundant, check_unused
@@ -40,7 +40,7 @@ def _untouched(suggestions: list[IndexSuggestion], done: list[IndexSuggestion]):
 
 
 def check_table(
-    table: Table, usage: Usage, tenant_column: str | None, taken: Iterable[str] = ()
+    table: Table, usage: Usage, tenant_column: str | None, taken: Collection[str] = ()
 ) -> list[IndexSuggestion]:
     """Every schema rule over one table, one action per existing index."""
     out = check_invalid(table) + check_duplicates(table)

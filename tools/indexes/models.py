@@ -220,7 +220,7 @@ def create_suggestion(
         ddl=spec.create_sql(concurrently=concurrently),
         sqlmodel=spec.sqlmodel(),
         rationale=rationale,
-        **extra,  # type: ignore[arg-type]
+        **extra,
     )
 
 

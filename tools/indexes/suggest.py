@@ -101,7 +101,7 @@ def suggest_indexes(
     if usage.stats_reset is None:
         notes.append("statistics were never reset: unused-index counts cover the server's life")
     return IndexAdvice(
-        schema=schema,
+        schema_name=schema,
         tenant_column=tenant,
         hypopg=hypo is not None,
         stats_reset=usage.stats_reset,
@@ -170,10 +170,8 @@ def estimate_size(snapshot: SchemaSnapshot, usage: Usage, spec: IndexSpec) -> in
     table = snapshot.table(spec.table)
     stats = usage.tables.get(spec.table)
     rows = max(table.row_estimate or 0 if table else 0, stats.live_rows if stats else 0)
-    width = sum(
-        (usage.columns.get((spec.table, c)).avg_width if usage.columns.get((spec.table, c)) else 8)  # type: ignore[union-attr]
-        for c in (*spec.columns, *spec.include)
-    )
+    widths = [usage.columns.get((spec.table, c)) for c in (*spec.columns, *spec.include)]
+    width = sum(stats.avg_width if stats else 8 for stats in widths)
     return int(rows * (width + 16) / 0.9) + 8192
 
 
@@ -181,7 +179,7 @@ def _workload_query(query: Query) -> WorkloadQuery:
     text = query.text if len(query.text) <= TEXT_LIMIT else query.text[: TEXT_LIMIT - 1] + "…"
     return WorkloadQuery(
         id=query.id,
-        source=query.source,  # type: ignore[arg-type]
+        source="given" if query.source == "given" else "pg_stat_statements",
         text=text,
         calls=query.calls,
         tables=sorted(query.accesses),
