@@ -190,7 +190,7 @@ def cmd_doctor(args: argparse.Namespace, settings: Settings | None) -> int:
         try:
             load_settings()
         except PgArchitectError as err:
-            checks = [Check("configuration", "fail", mask_text(str(err)), "see .env.example")]
+            checks = [Check("configuration", "fail", mask_text(str(err)))]
     else:
         try:
             url = database_url(settings)

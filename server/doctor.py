@@ -18,6 +18,7 @@ from typing import Any, Literal
 from urllib.parse import urlsplit
 
 import psycopg
+from psycopg import sql
 from psycopg.rows import dict_row
 
 from server.config import Settings
@@ -87,9 +88,22 @@ def run_doctor(settings: Settings, url: str, embedded: bool) -> list[Check]:
         return [*checks, spec_check(settings), mcp_check(settings)]
     with conn, read_only_transaction(conn) as tx:
         checks.append(connection_check(tx, url, connect_ms, embedded, settings))
-        checks.append(role_check(tx, embedded))
-        checks += extension_checks(tx, url, embedded)
+        checks.append(_guarded("role", lambda: role_check(tx, embedded), tx))
+        checks += _guarded("extensions", lambda: extension_checks(tx, url, embedded), tx)
     return [*checks, spec_check(settings), mcp_check(settings)]
+
+
+def _guarded(name: str, check: Any, conn: psycopg.Connection) -> Any:
+    """check(), or a warning saying what this role could not read (a savepoint keeps the
+    transaction usable for the next check)."""
+    try:
+        with conn.transaction():
+            return check()
+    except psycopg.Error as err:
+        found = Check(
+            name, "warn", f"could not check: {error_line(err)}", "grant the role read access"
+        )
+        return [found] if name == "extensions" else found
 
 
 def is_neon(url: str) -> bool:
@@ -199,68 +213,106 @@ def role_check(conn: psycopg.Connection, embedded: bool) -> Check:
     )
 
 
-def _ways(here: str, neon: str, debian: str, embedded: str) -> str:
-    lines = {
-        "debian": f"Debian/Ubuntu: {debian}",
-        "neon": f"Neon: {neon}",
-        "embedded": f"embedded server: {embedded}",
-    }
-    return "\n".join(
-        text + ("   <- this server" if key == here else "") for key, text in lines.items()
-    )
+def _ways(here: str, this_server: str, neon: str, debian: str, embedded: str) -> str:
+    """The fix for this server first, then how it goes on the other kinds of server."""
+    others = {"debian": f"Debian/Ubuntu: {debian}", "neon": f"Neon: {neon}"}
+    others["embedded"] = f"the embedded server: {embedded}"
+    return "\n".join([f"here: {this_server}", *(v for k, v in others.items() if k != here)])
 
 
 def extension_checks(conn: psycopg.Connection, url: str, embedded: bool) -> list[Check]:
     """HypoPG and pg_stat_statements: installed, available, preloaded, and how to add them."""
     rows = {r[0]: r for r in conn.execute(EXTENSIONS).fetchall()}
     major = conn.info.server_version // 10000
-    preload = conn.execute("SELECT current_setting('shared_preload_libraries')").fetchone()
-    preloaded = "pg_stat_statements" in (preload[0] if preload else "")
     here = "embedded" if embedded else "neon" if is_neon(url) else "debian"
-    checks = []
-    hypopg = rows.get("hypopg")
-    if hypopg and hypopg[2]:
-        checks.append(Check("hypopg", "ok", f"installed ({hypopg[2]}): index advice is proven"))
+    libraries = _setting(conn, "shared_preload_libraries")
+    installed = bool(rows.get("pg_stat_statements") and rows["pg_stat_statements"][2])
+    if installed:  # the view answers only when the library is preloaded
+        preloaded: bool | None = _statements_answer(conn)
     else:
-        state = "available, not installed" if hypopg else "not available on this server"
-        checks.append(
-            Check(
-                "hypopg",
-                "warn",
-                f"{state}: suggest_indexes leaves workload indexes unproven",
-                _ways(
-                    here,
-                    neon="CREATE EXTENSION hypopg;",
-                    debian=f"apt-get install postgresql-{major}-hypopg, then CREATE EXTENSION "
-                    "hypopg;",
-                    embedded="not shipped: point DATABASE_URL at a server that has it",
-                ),
-            )
-        )
-    stats = rows.get("pg_stat_statements")
-    if stats and stats[2] and preloaded:
-        checks.append(Check("pg_stat_statements", "ok", f"installed ({stats[2]}) and preloaded"))
-    else:
-        state = "installed" if stats and stats[2] else "available" if stats else "not available"
-        state += ", preloaded" if preloaded else ", not in shared_preload_libraries"
-        restart = (
-            "ALTER SYSTEM SET shared_preload_libraries = 'pg_stat_statements'; restart the "
-            "server; CREATE EXTENSION pg_stat_statements;"
-        )
-        checks.append(
-            Check(
-                "pg_stat_statements",
-                "warn",
-                f"{state}: suggest_indexes cannot read the real workload (pass queries=)",
-                _ways(
-                    here,
-                    neon="CREATE EXTENSION pg_stat_statements; (Neon preloads it)",
-                    debian=f"postgresql-contrib ships it; {restart}",
-                    embedded=restart,
-                ),
-            )
-        )
-    return checks
+        preloaded = None if libraries is None else "pg_stat_statements" in libraries
+    return [
+        _hypopg(rows.get("hypopg"), major, here),
+        _statements(rows.get("pg_stat_statements"), libraries, preloaded, here),
+    ]
+
+
+def _setting(conn: psycopg.Connection, name: str) -> str | None:
+    """A setting's value, or None when this role may not read it (shared_preload_libraries
+    needs pg_read_all_settings)."""
+    try:
+        with conn.transaction():
+            row = conn.execute("SELECT current_setting(%s)", (name,)).fetchone()
+    except psycopg.errors.InsufficientPrivilege:
+        return None
+    return row[0] if row else None
+
+
+def _statements_answer(conn: psycopg.Connection) -> bool:
+    """Whether the installed pg_stat_statements view can be read (its library is loaded)."""
+    row = conn.execute(
+        "SELECT n.nspname FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace "
+        "WHERE e.extname = 'pg_stat_statements'"
+    ).fetchone()
+    if row is None:
+        return False
+    view = sql.Identifier(row[0], "pg_stat_statements")
+    try:
+        with conn.transaction():
+            conn.execute(sql.SQL("SELECT 1 FROM {} LIMIT 0").format(view))
+    except psycopg.Error:
+        return False
+    return True
+
+
+def _hypopg(row: tuple[Any, ...] | None, major: int, here: str) -> Check:
+    if row and row[2]:
+        return Check("hypopg", "ok", f"installed ({row[2]}): index advice is proven")
+    debian = f"apt-get install postgresql-{major}-hypopg, then CREATE EXTENSION hypopg;"
+    embedded = "not shipped: point DATABASE_URL at a server that has it"
+    this_server = "CREATE EXTENSION hypopg;" if row else debian if here == "debian" else embedded
+    return Check(
+        "hypopg",
+        "warn",
+        ("available, not installed" if row else "not available on this server")
+        + ": suggest_indexes leaves workload indexes unproven",
+        _ways(here, this_server, "CREATE EXTENSION hypopg;", debian, embedded),
+    )
+
+
+def _statements(
+    row: tuple[Any, ...] | None, libraries: str | None, preloaded: bool | None, here: str
+) -> Check:
+    installed = bool(row and row[2])
+    if row and installed and preloaded:
+        return Check("pg_stat_statements", "ok", f"installed ({row[2]}) and preloaded")
+    current = "<the libraries there now>" if libraries is None else libraries
+    wanted = ", ".join(filter(None, [current, "pg_stat_statements"]))
+    preload = f"ALTER SYSTEM SET shared_preload_libraries = '{wanted}'; restart the server; "
+    steps = ("" if preloaded else preload) + (
+        "" if installed else "CREATE EXTENSION pg_stat_statements;"
+    )
+    debian = "postgresql-contrib (a dependency of the server package) ships it; " + steps
+    state = "installed" if installed else "available" if row else "not available"
+    state += {True: ", preloaded", False: ", not in shared_preload_libraries"}.get(
+        preloaded, ", preloading unknown (this role cannot read shared_preload_libraries)"
+    )
+    return Check(
+        "pg_stat_statements",
+        "warn",
+        f"{state}: suggest_indexes cannot read the real workload (it needs queries=)",
+        _ways(
+            here,
+            (steps.strip() if row else debian)
+            if here != "embedded"
+            else "pass queries= to "
+            "suggest_indexes (the embedded server starts without preloaded libraries)",
+            "CREATE EXTENSION pg_stat_statements; (Neon preloads it)",
+            debian,
+            "it ships the extension but starts without preloading it: pass queries= to "
+            "suggest_indexes, or point DATABASE_URL at your server",
+        ),
+    )
 
 
 def spec_check(settings: Settings) -> Check:
@@ -333,11 +385,14 @@ def render_doctor(checks: list[Check]) -> str:
         pad = " " * (width + 8)
         lines += [pad + line for line in check.fix.splitlines()]
     tally = {s: sum(c.status == s for c in checks) for s in ("ok", "warn", "fail")}
-    lines.append(
-        f"{tally['ok']} ok, {tally['warn']} warnings, {tally['fail']} failures "
-        f"(exit {exit_status(checks)})"
-    )
+    words = [_plural(tally["ok"], "ok", "ok"), _plural(tally["warn"], "warning", "warnings")]
+    words.append(_plural(tally["fail"], "failure", "failures"))
+    lines.append(f"{', '.join(words)} (exit {exit_status(checks)})")
     return "\n".join(lines)
+
+
+def _plural(count: int, one: str, many: str) -> str:
+    return f"{count} {one if count == 1 else many}"
 
 
 def doctor_json(checks: list[Check]) -> dict[str, Any]:
