@@ -29,13 +29,22 @@ COMMENT_CHOICES = re.compile(r"^\s*(\w+)(\s*[,|/]\s*\w+)+\s*$")
 class Context:
     """What one class's checks need to know about the others and the tenancy."""
 
-    classes: dict[str, ModelClass]  # every table class read, by class name
-    tables: dict[str, Table]  # model tables by table name
+    classes: dict[str, list[ModelClass]]  # every table class read, by class name
+    tables: dict[int, Table]  # model tables by id() of their class
     tenant_column: str | None = None
     tenant_root: str | None = None
     tenant_source: str = ""  # where the tenant column came from
     shared: set[str] = field(default_factory=set)
     owned: set[str] = field(default_factory=set)  # tables that carry the tenant column
+
+
+def find_class(ctx: Context, name: str, near: ModelClass) -> ModelClass | None:
+    """The class of that name nearest to `near`: in its file, then its folder, then any."""
+    found = ctx.classes.get(name, [])
+    folder = near.file.rpartition("/")[0]
+    same_file = [c for c in found if c.file == near.file]
+    same_folder = [c for c in found if c.file.rpartition("/")[0] == folder]
+    return (same_file or same_folder or found or [None])[0]
 
 
 def _claim(s: Sides, issue: Issue) -> Issue:
@@ -455,7 +464,7 @@ def _relationships(s: Sides, ctx: Context) -> list[Issue]:
     issues = []
     cls = s.cls
     for rel in cls.relationships:
-        target = ctx.classes.get(rel.target)
+        target = find_class(ctx, rel.target, cls)
         obj = f"{cls.name}.{rel.name}"
         if target is None:
             continue
@@ -475,7 +484,12 @@ def _relationships(s: Sides, ctx: Context) -> list[Issue]:
             )
     if cls.future_annotations and cls.relationships:
         first = min(
-            (c for c in ctx.classes.values() if c.file == cls.file and c.relationships),
+            (
+                c
+                for group in ctx.classes.values()
+                for c in group
+                if c.file == cls.file and c.relationships
+            ),
             key=lambda c: c.line,
         )
         if first is cls:
@@ -542,7 +556,7 @@ def _partner(cls: ModelClass, rel: ModelRelationship, target: ModelClass, obj: s
 
 def _joined(cls: ModelClass, target: ModelClass, ctx: Context) -> bool:
     """Whether a foreign key runs between the two classes' tables, either way."""
-    mine, theirs = ctx.tables.get(cls.table or ""), ctx.tables.get(target.table or "")
+    mine, theirs = ctx.tables.get(id(cls)), ctx.tables.get(id(target))
     if mine is None or theirs is None:
         return True  # not readable: no claim
     return any(fk.ref_table == theirs.name for fk in mine.foreign_keys) or any(

@@ -23,7 +23,13 @@ from pydantic import BaseModel, ConfigDict, Field
 from tools.catalog import SchemaSnapshot, Table, fetch_snapshot
 from tools.errors import ConfigError
 from tools.findings import SEVERITY_ORDER, finding, sort_findings
-from tools.review.checks import Context, check_after_drift, check_tenant_presence, check_types
+from tools.review.checks import (
+    Context,
+    check_after_drift,
+    check_tenant_presence,
+    check_types,
+    find_class,
+)
 from tools.review.drift import Sides, check_drift
 from tools.review.files import discover, resolve_paths
 from tools.review.reader import read_models
@@ -129,6 +135,13 @@ def _tenant(
     return None, "", models
 
 
+def _by_name(classes: list[ModelClass]) -> dict[str, list[ModelClass]]:
+    found: dict[str, list[ModelClass]] = {}
+    for cls in classes:
+        found.setdefault(cls.name, []).append(cls)
+    return found
+
+
 def _severities(severities: Iterable[str]) -> dict[str, int]:
     counts = dict.fromkeys(SEVERITY_ORDER, 0)
     for severity in severities:
@@ -194,8 +207,8 @@ def review_models(
     model_snapshot = snapshot_of(list({t.name: t for t in tables.values()}.values()), schema)
     tenant, source, tenancy_snapshot = _tenant(tenant_column, spec, databases, model_snapshot)
     ctx = Context(
-        classes={c.name: c for c in reversed(everything)},
-        tables={tables[id(c)].name: tables[id(c)] for c in everything},
+        classes=_by_name(everything),
+        tables=tables,
         tenant_column=tenant,
         tenant_root=tenant_root(tenancy_snapshot, tenant) if tenant else None,
         tenant_source=source,
@@ -274,7 +287,7 @@ def _review(
     draft = Draft(table)
     issues: list[Issue] = []
     for rel in cls.relationships:
-        if rel.target and rel.target not in ctx.classes:
+        if rel.target and find_class(ctx, rel.target, cls) is None:
             reason = f"relationship target {rel.target} is not in the files read: not checked"
             cls.unread.append(Unread(rel.file, rel.line, f"{cls.name}.{rel.name}", reason))
     if cls.table is None:

@@ -19,7 +19,7 @@ from tools.review.correct import Corrected, explicit_actions, render_corrected
 from tools.review.ddl import create_table
 from tools.review.drift import Sides
 from tools.review.records import ModelClass, Unread
-from tools.review.views import Draft, Issue
+from tools.review.views import SIDES, Draft, Issue
 from tools.spec import SchemaSpec, spec_to_snapshot
 
 
@@ -166,7 +166,7 @@ def _finding(issue: Issue, cls: ModelClass, code: Corrected | None = None) -> Re
         **base.model_dump(),
         file=cls.file,
         line=issue.line,
-        sides=issue.sides,
+        sides=sorted(dict.fromkeys(issue.sides), key=SIDES.index),
         corrected=code is not None and issue.mechanical,
     )
 

@@ -1,0 +1,156 @@
+"""Three-way drift: models against the spec and a real database, each difference once with every
+side's value; applying the corrected classes and the database script leaves only what the spec
+must decide."""
+
+from __future__ import annotations
+
+import textwrap
+from contextlib import contextmanager
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from server.db import read_only_transaction
+from tests.conftest import run_ddl
+from tests.review_support import apply_corrections, psql_apply, psql_available
+from tools.review import review_models
+from tools.spec import parse_spec
+
+SPEC = """
+# Schema
+
+## orgs
+- id: bigserial primary key
+- name: text not null
+
+## tasks
+- id: bigserial primary key
+- org_id: bigint not null, FK → orgs.id ON DELETE CASCADE
+- title: varchar(200) not null
+- status: text not null default 'todo'
+- payload: jsonb
+- created_at: timestamptz not null default now()
+- updated_at: timestamptz not null default now()
+"""
+
+DATABASE = """
+CREATE TABLE orgs (id serial PRIMARY KEY, name text NOT NULL);
+CREATE TABLE tasks (
+    id serial PRIMARY KEY,
+    org_id integer NOT NULL REFERENCES orgs (id),
+    title varchar(200),
+    status text NOT NULL DEFAULT 'todo',
+    payload jsonb,
+    created_at timestamp NOT NULL DEFAULT now(),
+    due_at timestamp
+);
+INSERT INTO orgs (name) VALUES ('acme');
+INSERT INTO tasks (org_id, title) VALUES (1, 'first');
+"""
+
+MODELS = """
+from datetime import datetime
+from typing import Optional
+
+from sqlalchemy import JSON
+from sqlmodel import Field, Relationship, SQLModel
+
+
+class Org(SQLModel, table=True):
+    __tablename__ = "orgs"
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    name: str
+
+    tasks: list["Task"] = Relationship(back_populates="org")
+
+
+class Task(SQLModel, table=True):
+    __tablename__ = "tasks"
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    org_id: int = Field(foreign_key="orgs.id")
+    title: str = Field(max_length=100)
+    status: str = "todo"
+    payload: Optional[dict] = Field(default=None, sa_type=JSON)
+    created_at: datetime = Field(default_factory=datetime.utcnow)
+    due_at: Optional[datetime] = None
+
+    org: Optional[Org] = Relationship(back_populates="tasks")
+"""
+
+
+@contextmanager
+def read_only(pg_url: str):
+    with (
+        psycopg.connect(pg_url, prepare_threshold=None) as conn,
+        read_only_transaction(conn, statement_timeout_s=30) as tx,
+    ):
+        yield tx
+
+
+def _review(pg_url: str, schema: str, root: Path):
+    spec = parse_spec(textwrap.dedent(SPEC), "specs/database/schema.md")
+    with read_only(pg_url) as conn:
+        return review_models(conn, schema=schema, project_root=root, spec=spec)
+
+
+def _project(tmp_path: Path) -> Path:
+    (tmp_path / "app").mkdir(parents=True)
+    (tmp_path / "app" / "models.py").write_text(MODELS.lstrip("\n"), encoding="utf-8")
+    return tmp_path
+
+
+def _by(review, code: str, obj: str):
+    return [f for m in review.models for f in m.findings if f.code == code and f.object == obj]
+
+
+def test_three_way_drift_names_every_side(tmp_path, pg_url, admin, schema) -> None:
+    run_ddl(admin, schema, DATABASE)
+    review = _review(pg_url, schema, _project(tmp_path))
+    assert review.summary.compared_with_spec == review.summary.compared_with_database == 2
+    (org_id,) = _by(review, "MOD023", f"{schema}.tasks.org_id")
+    assert "spec: bigint, database: integer, model: int (integer)" in org_id.message
+    assert org_id.sides == ["database", "model"] and org_id.line == 21
+    assert "BigInteger" in (org_id.fix or "") and "TYPE bigint" in (org_id.fix or "")
+    (title_type,) = _by(review, "MOD023", f"{schema}.tasks.title")
+    assert title_type.sides == ["model"]  # spec and database agree on varchar(200)
+    (title_null,) = _by(review, "MOD024", f"{schema}.tasks.title")
+    assert title_null.sides == ["database"]  # the spec and the model say NOT NULL
+    (on_delete,) = _by(review, "MOD027", f"{schema}.tasks(org_id)")
+    assert "spec: CASCADE, database: NO ACTION, model: none (NO ACTION)" in on_delete.message
+    (missing,) = _by(review, "MOD022", f"{schema}.tasks.updated_at")
+    assert missing.sides == ["database", "model"]
+    (extra,) = _by(review, "MOD022", f"{schema}.tasks.due_at")
+    assert extra.sides == ["spec"]  # never a DROP COLUMN: the spec decides
+    assert _by(review, "MOD011", f"{schema}.tasks.payload")  # JSON, not a type drift too
+    assert not _by(review, "MOD023", f"{schema}.tasks.payload")
+    (naive,) = _by(review, "MOD014", f"{schema}.tasks.created_at")
+    assert naive.sides == ["database"]  # the spec says timestamptz: the column moves
+    assert review.tenant_column == "org_id"
+
+
+@pytest.mark.skipif(not psql_available(), reason="psql is not installed")
+def test_corrections_and_database_script_converge(tmp_path, pg_url, admin, schema) -> None:
+    run_ddl(admin, schema, DATABASE)
+    root = _project(tmp_path / "project")
+    first = _review(pg_url, schema, root)
+    assert first.summary.corrected == 2 and first.database_script
+    apply_corrections(root, first)
+    psql_apply(pg_url, schema, first.database_script, tmp_path)
+    again = _review(pg_url, schema, root)
+    left = sorted(
+        (f.code, f.object.split(".", 1)[1], tuple(f.sides))
+        for m in again.models
+        for f in m.findings
+    )
+    # What is left is the spec's to decide: a column it lacks and the timestamps of orgs.
+    assert left == [
+        ("MOD009", "orgs.created_at", ("spec", "model")),
+        ("MOD009", "orgs.updated_at", ("spec", "model")),
+        ("MOD022", "tasks.due_at", ("spec",)),
+    ]
+    assert again.database_script is None
+    rows = admin.execute(f'SELECT count(*) FROM "{schema}".tasks').fetchone()
+    assert rows == (1,)  # no data was lost on the way
