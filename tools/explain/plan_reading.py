@@ -15,6 +15,7 @@ import pglast
 from pglast import ast
 from pglast.stream import maybe_double_quote_name as q
 
+from tools.explain.operator_hints import filter_method
 from tools.explain.rules import RULES
 from tools.findings import Finding, finding
 from tools.query_safety import walk_ast
@@ -77,14 +78,25 @@ def check_seq_scans(top: dict[str, Any], table_rows: dict[str, float]) -> list[F
         kept = node.get("Actual Rows", node["Plan Rows"])
         evidence = f"{node_label(node)} on {table} ({total:,.0f} rows)"
         if node.get("Filter") and kept < total * SELECTIVE_SHARE:
+            message = f"sequential scan of {table} keeps about {kept:,.0f} of {total:,.0f} rows"
+            fix = (
+                "an index on the filtered columns lets Postgres skip the other rows; "
+                "call suggest_indexes(queries=[this query]) for one the planner proves"
+            )
+            needs = filter_method(node["Filter"])
+            if needs is not None:  # a B-tree cannot serve @>, ?, ILIKE '%…', @@, &&: name it
+                message += f": its {needs[0]} filter needs {needs[1]}"
+                fix = (
+                    f"{needs[1]} serves {needs[0]}, a B-tree cannot; call "
+                    "suggest_indexes(queries=[this query]) for the DDL"
+                )
             findings.append(
                 finding(
                     RULES["EXP001"],
                     table,
-                    f"sequential scan of {table} keeps about {kept:,.0f} of {total:,.0f} rows",
+                    message,
                     f"{evidence}, Filter: {node['Filter']}"[:MAX_TEXT],
-                    "an index on the filtered columns lets Postgres skip the other rows; "
-                    "call suggest_indexes(queries=[this query]) for one the planner proves",
+                    fix,
                 )
             )
         elif not node.get("Filter"):

@@ -15,6 +15,7 @@ from tools.catalog.snapshot import fetch_snapshot
 from tools.errors import ConfigError
 from tools.indexes.checks import check_schema
 from tools.indexes.hypopg import HYPOPG_HINT, HypoPG
+from tools.indexes.method_choice import access_method_suggestions
 from tools.indexes.models import (
     MAX_IDENTIFIER,
     IndexAdvice,
@@ -57,7 +58,12 @@ def suggest_indexes(
     column, duplicate, redundant, unused and invalid indexes, tables without a primary key,
     low-selectivity boolean/status indexes. With the HypoPG extension installed every workload
     index is proven by the planner (cost before → after per query, estimated size); without
-    it the candidates come back with verified=false and a hint to install it. Nothing is
+    it the candidates come back with verified=false and a hint to install it. Beyond B-tree:
+    jsonb and array containment, LIKE/ILIKE '%…', regular expressions (pg_trgm), full-text @@
+    and range/geometric operators get GIN/GiST indexes judged by rule (HypoPG cannot simulate
+    them: verified=false, the rationale gives the operator, the planner's row estimate, the
+    table size, a rough index size and the write cost), and range filters on big tables stored
+    in the column's order get BRIN, proven with HypoPG. Nothing is
     created: run the returned `CREATE INDEX CONCURRENTLY` DDL (or add the SQLModel `Index(...)`)
     yourself, in the order given: the answer is one set (schema rules and workload merged, no
     index asked twice or already served, a drop that a new index makes possible folded into
@@ -93,6 +99,10 @@ def suggest_indexes(
             else:
                 notes.append(HYPOPG_HINT)
                 workload_suggestions = unverified_suggestions(workload, tenant, max_indexes)
+            # GIN/GiST by rule and BRIN by HypoPG, for what a B-tree cannot serve (#16)
+            workload_suggestions = access_method_suggestions(
+                conn, snapshot, usage, hypo, workload, workload_suggestions, max_indexes, notes
+            )
 
     rules = check_schema(snapshot, usage, tenant)
     suggestions = select_indexes(workload_suggestions, rules, snapshot.tables, max_indexes, notes)
