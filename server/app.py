@@ -233,7 +233,11 @@ TOOLS = [
         server_args={"spec": lambda settings, _: project_spec(settings)},
     ),
     ToolDef(indexes.suggest_indexes, "Suggest indexes, proven with the planner"),
-    ToolDef(explain.explain_query, "Explain one query's plan"),
+    ToolDef(
+        explain.explain_query,
+        "Explain one query's plan",
+        server_args={"allow_analyze": lambda settings, _: settings.allow_analyze},
+    ),
     ToolDef(
         codegen.generate_model,
         "Generate SQLModel classes that recreate the schema",

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import re
 import secrets
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -37,6 +38,8 @@ from pglast import ast
 from psycopg import sql
 
 from tools.errors import Unsupported
+from tools.query_allowlist import SAFE_FUNCTIONS, SAFE_SAMPLE_METHODS, SECRET_RELATIONS
+from tools.query_errors import is_about_the_query, query_failed
 from tools.query_parser import ParseFailed, parse_sql
 
 QueryKind = Literal["select", "update", "delete", "insert"]
@@ -55,105 +58,6 @@ ACCEPTED = (
 )
 
 
-def _words(text: str) -> frozenset[str]:
-    """The whitespace-separated words of text, as a set."""
-    return frozenset(text.split())
-
-
-# Ordinary functions without side effects, file, network or session access. Names, not
-# signatures: pg_catalog has no dangerous overload of any of them.
-AGGREGATE_FUNCTIONS = _words(
-    """
-    count sum avg min max array_agg string_agg json_agg jsonb_agg json_agg_strict
-    jsonb_agg_strict json_object_agg jsonb_object_agg json_object_agg_strict
-    jsonb_object_agg_strict json_object_agg_unique jsonb_object_agg_unique bool_and bool_or every
-    bit_and bit_or bit_xor stddev stddev_pop stddev_samp variance var_pop var_samp
-    percentile_cont percentile_disc mode corr covar_pop covar_samp regr_avgx regr_avgy
-    regr_count regr_intercept regr_r2 regr_slope regr_sxx regr_sxy regr_syy range_agg
-    range_intersect_agg xmlagg any_value
-    row_number rank dense_rank percent_rank cume_dist ntile lag lead first_value last_value
-    nth_value
-    """
-)
-STRING_FUNCTIONS = _words(
-    """
-    lower upper initcap length char_length character_length octet_length bit_length substr
-    substring trim btrim ltrim rtrim lpad rpad concat concat_ws replace split_part strpos
-    position left right reverse repeat format md5 sha224 sha256 sha384 sha512 encode decode
-    regexp_replace regexp_match regexp_matches regexp_split_to_array regexp_split_to_table
-    regexp_like regexp_count regexp_instr regexp_substr starts_with translate quote_ident
-    quote_literal quote_nullable to_hex to_bin to_oct ascii chr overlay normalize is_normalized
-    casefold string_to_array string_to_table to_char to_number similar_to_escape like_escape
-    pg_collation_for unistr text
-    """
-)
-DATETIME_FUNCTIONS = _words(
-    """
-    now current_timestamp statement_timestamp transaction_timestamp clock_timestamp timeofday
-    date_trunc date_part extract age make_date make_time make_timestamp make_timestamptz
-    make_interval date_bin justify_days justify_hours justify_interval isfinite timezone
-    to_timestamp to_date overlaps date_add date_subtract
-    """
-)
-MATH_FUNCTIONS = _words(
-    """
-    abs ceil ceiling floor round trunc sign sqrt cbrt power pow exp ln log log10 mod div pi
-    degrees radians sin cos tan asin acos atan atan2 sind cosd tand asind acosd atand atan2d
-    sinh cosh tanh asinh acosh atanh random random_normal width_bucket scale min_scale
-    trim_scale gcd lcm factorial greatest least
-    """
-)
-JSON_FUNCTIONS = _words(
-    """
-    to_json to_jsonb array_to_json row_to_json json_build_array jsonb_build_array
-    json_build_object jsonb_build_object json_object jsonb_object json_array_length
-    jsonb_array_length json_each jsonb_each json_each_text jsonb_each_text json_extract_path
-    jsonb_extract_path json_extract_path_text jsonb_extract_path_text json_object_keys
-    jsonb_object_keys json_array_elements jsonb_array_elements json_array_elements_text
-    jsonb_array_elements_text json_typeof jsonb_typeof json_strip_nulls jsonb_strip_nulls
-    json_populate_record jsonb_populate_record json_populate_recordset jsonb_populate_recordset
-    json_to_record jsonb_to_record json_to_recordset jsonb_to_recordset jsonb_set
-    jsonb_set_lax jsonb_insert jsonb_pretty jsonb_path_exists jsonb_path_match jsonb_path_query
-    jsonb_path_query_array jsonb_path_query_first jsonb_path_exists_tz jsonb_path_match_tz
-    jsonb_path_query_tz jsonb_path_query_array_tz jsonb_path_query_first_tz jsonb_concat
-    jsonb_contains jsonb_exists jsonb_exists_any jsonb_exists_all
-    """
-)
-ARRAY_FUNCTIONS = _words(
-    """
-    array_length array_upper array_lower array_dims array_ndims cardinality unnest array_append
-    array_prepend array_cat array_remove array_replace array_position array_positions
-    array_to_string array_fill trim_array array_reverse array_sample array_shuffle array_sort
-    generate_series generate_subscripts
-    """
-)
-OTHER_FUNCTIONS = _words(
-    """
-    coalesce nullif num_nulls num_nonnulls gen_random_uuid uuidv4 uuidv7 uuid_extract_timestamp
-    uuid_extract_version pg_typeof current_setting current_database current_schema
-    current_schemas to_tsvector to_tsquery plainto_tsquery phraseto_tsquery
-    websearch_to_tsquery ts_rank ts_rank_cd ts_headline setweight strip tsvector_to_array
-    array_to_tsvector numnode querytree ts_delete ts_filter isempty lower_inc upper_inc
-    lower_inf upper_inf range_merge multirange int4range int8range numrange tsrange tstzrange
-    daterange int4multirange int8multirange nummultirange tsmultirange tstzmultirange
-    datemultirange host hostmask masklen netmask network broadcast family inet_merge
-    inet_same_family abbrev set_masklen bool int2 int4 int8 float4 float8 numeric varchar
-    bpchar date time timestamp timestamptz interval uuid json jsonb
-    """
-)
-SAFE_FUNCTIONS = (
-    AGGREGATE_FUNCTIONS
-    | STRING_FUNCTIONS
-    | DATETIME_FUNCTIONS
-    | MATH_FUNCTIONS
-    | JSON_FUNCTIONS
-    | ARRAY_FUNCTIONS
-    | OTHER_FUNCTIONS
-)
-# Built-in TABLESAMPLE methods; extension ones (tsm_system_time waits) are refused.
-SAFE_SAMPLE_METHODS = frozenset({"system", "bernoulli"})
-
-
 @dataclass(frozen=True)
 class CheckedQuery:
     """A query that passed `check_query`: its original text, kind, parse tree and $n count."""
@@ -162,6 +66,9 @@ class CheckedQuery:
     kind: QueryKind
     tree: ast.RawStmt
     param_count: int
+    # Settings the query reads with current_setting('…'), lower case: `plan` accepts only the
+    # ones the database's policies read.
+    settings: frozenset[str] = frozenset()
 
 
 def check_query(text: str, *, allow_dml: bool = False) -> CheckedQuery:
@@ -188,11 +95,14 @@ def check_query(text: str, *, allow_dml: bool = False) -> CheckedQuery:
             f"{ACCEPTED}"
         )
     param_count = 0
+    settings: set[str] = set()
     for node in walk_ast(raw.stmt):
         _check_node(node, top=raw.stmt)
         if isinstance(node, ast.ParamRef):
             param_count = max(param_count, node.number)
-    return CheckedQuery(sql=text, kind=kind, tree=raw, param_count=param_count)
+        elif isinstance(node, ast.FuncCall) and _names(node.funcname)[-1] == "current_setting":
+            settings.add(_setting_name(node))
+    return CheckedQuery(text, kind, raw, param_count, frozenset(settings))
 
 
 def _statement_name(stmt: ast.Node) -> str:
@@ -231,6 +141,12 @@ def _check_node(node: ast.Node, top: ast.Node) -> None:
             )
     elif isinstance(node, ast.FuncCall):
         _check_function(_names(node.funcname))
+    elif isinstance(node, ast.RangeVar) and node.relname in SECRET_RELATIONS:
+        raise Unsupported(
+            f"refused reading {node.relname!r}: it holds secrets (password hashes, connection "
+            "strings, server or role settings, other sessions' queries, sampled values); the "
+            f"tools plan the application's queries, not the server's catalogs; {ACCEPTED}"
+        )
     elif isinstance(node, ast.RangeTableSample):
         method = _names(node.method)
         if len(method) > 1 or method[-1] not in SAFE_SAMPLE_METHODS:
@@ -262,6 +178,23 @@ def _operator_name(node: ast.Node) -> list[str]:
 def _names(nodes: Any) -> list[str]:
     """The strings of a pglast name list: (String('pg_catalog'), String('lower'))."""
     return [getattr(item, "sval", "*") for item in nodes or ()]
+
+
+def _setting_name(call: ast.FuncCall) -> str:
+    """The setting a current_setting() call reads: it must be spelled as a string literal."""
+    value = call.args[0] if call.args else None
+    if isinstance(value, ast.NamedArgExpr):
+        value = value.arg
+    if isinstance(value, ast.TypeCast):
+        value = value.arg
+    name = getattr(getattr(value, "val", None), "sval", None)
+    if not isinstance(name, str):
+        raise Unsupported(
+            "refused current_setting() of a setting not spelled as a string literal: only the "
+            "settings the database's policies read may be named, e.g. "
+            f"current_setting('app.tenant_id', true); {ACCEPTED}"
+        )
+    return name.lower()
 
 
 def _check_function(names: list[str]) -> None:
@@ -308,6 +241,7 @@ def plan(
             f"refused analyze for a query with {query.param_count} $n parameter(s): executing "
             "needs values; put literals in place of the parameters or use analyze=False"
         )
+    check_settings(conn, query)
     options = ", ".join(["ANALYZE, BUFFERS"] * analyze + ["VERBOSE"] * verbose + ["FORMAT JSON"])
     name = sql.Identifier(f"pgarchitect_{secrets.token_hex(8)}")
     prepared = executing = False
@@ -330,22 +264,53 @@ def plan(
             nulls = sql.SQL(", ").join([sql.NULL] * query.param_count)
             explain = sql.SQL("EXPLAIN ({}) EXECUTE {}({})").format(sql.SQL(options), name, nulls)
             return _top_plan(conn.execute(explain, binary=True, prepare=False).fetchone())
-    except psycopg.errors.InsufficientPrivilege:
-        raise  # the MCP edge says which grant is missing
-    except (psycopg.ProgrammingError, psycopg.DataError) as err:
-        message = (err.diag.message_primary or str(err)).strip()
-        if executing:
-            message = f"{type(err).__name__} (SQLSTATE {err.sqlstate}) while executing"
-        raise Unsupported(
-            f"the query failed in the database: {message}; fix the query (tables "
-            "schema-qualified or on the search path, types matching)"
-        ) from None
+    except psycopg.Error as err:
+        if not is_about_the_query(err):
+            raise  # a cancel, the lock timeout or a lost connection: the server's edge says so
+        raise query_failed(err, query.sql, planning=not executing) from None
     finally:
         if prepared:
             # Never leave a prepared statement behind (PgBouncer transaction mode); a broken
             # connection takes it with it.
             with contextlib.suppress(psycopg.OperationalError):
                 conn.execute(sql.SQL("DEALLOCATE {}").format(name), prepare=False)
+
+
+# What the policies read: their expressions and the bodies of the functions they call.
+POLICY_TEXTS = """
+SELECT concat_ws(' ', pg_get_expr(p.polqual, p.polrelid), pg_get_expr(p.polwithcheck, p.polrelid))
+FROM pg_policy p
+UNION ALL
+SELECT f.prosrc FROM pg_depend d JOIN pg_proc f ON f.oid = d.refobjid
+WHERE d.classid = 'pg_policy'::regclass AND d.refclassid = 'pg_proc'::regclass
+"""
+_SETTING_READ = re.compile(r"current_setting\s*\(\s*'((?:[^']|'')+)'", re.IGNORECASE)
+
+
+def policy_settings(conn: psycopg.Connection) -> frozenset[str]:
+    """Settings (lower case) that some row-level security policy of the database reads."""
+    rows = conn.execute(POLICY_TEXTS, prepare=False).fetchall()
+    return frozenset(
+        name.replace("''", "'").lower()
+        for (text,) in rows
+        for name in _SETTING_READ.findall(text or "")
+    )
+
+
+def check_settings(conn: psycopg.Connection, query: CheckedQuery) -> None:
+    """Refuse current_setting() of a setting no policy reads (it may hold a secret: a JWT
+    key, data_directory); policies' own settings plan as the application would."""
+    if not query.settings:
+        return
+    allowed = policy_settings(conn)
+    refused = sorted(query.settings - allowed)
+    if refused:
+        shown = ", ".join(sorted(allowed)) or "none"
+        raise Unsupported(
+            f"refused current_setting({refused[0]!r}): only the settings the database's "
+            f"row-level security policies read may be named (here: {shown}); put a literal or "
+            "a $n parameter in its place"
+        )
 
 
 def _pin_string_syntax(conn: psycopg.Connection) -> None:

@@ -20,6 +20,7 @@ from tools.explain.plan_reading import (
     read_plan,
     walk,
 )
+from tools.errors import Unsupported
 from tools.findings import Finding, sort_findings
 from tools.query_safety import QueryKind, check_query, plan, schema_first_on_path
 
@@ -110,7 +111,11 @@ class ExplainResult(BaseModel):
 
 
 def explain_query(
-    conn: psycopg.Connection, sql: str, analyze: bool = False, schema: str = "public"
+    conn: psycopg.Connection,
+    sql: str,
+    analyze: bool = False,
+    schema: str = "public",
+    allow_analyze: bool = True,
 ) -> ExplainResult:
     """Explain one query and read its plan: scans, misestimates, spills, costly nested loops.
 
@@ -120,9 +125,16 @@ def explain_query(
     statement timeout and rolls back, adding actual rows, timings, misestimates and spills.
     Returns the trimmed plan tree, total cost, timings and findings (EXP001 sequential scan of a
     big table, EXP002 misestimate, EXP003/EXP004 spill to disk, EXP005 nested loop over many
-    rows). Unqualified table names resolve in `schema` first, then public.
+    rows). Unqualified table names resolve in `schema` first, then public. Servers may turn
+    `analyze` off (it runs the query: row counts reveal the data); errors never quote values.
     Next: `suggest_indexes(queries=[sql])` for indexes the planner proves.
     """
+    if analyze and not allow_analyze:
+        raise Unsupported(
+            "analyze=True is off on this server: it executes the query, and its row counts and "
+            "timings reveal the data; call again with analyze=False for the estimated plan, or "
+            "ask the operator to start the server with PGARCHITECT_ALLOW_ANALYZE=on"
+        )
     query = check_query(sql, allow_dml=True)
     with schema_first_on_path(conn, schema):
         document = plan(conn, query, analyze=analyze, verbose=True)
