@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ast
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from tools.review.records import ModelField, ModelRelationship, Unread
 from tools.review.sqltypes import TypeReading, dotted, last_name, literal, python_type, sa_type
@@ -107,10 +108,10 @@ def unwrap(node: ast.AST | None) -> Annotation:
     for _ in range(8):
         node = result.inner
         if isinstance(node, ast.Constant) and isinstance(node.value, str):
-            try:
-                result.inner = ast.parse(node.value, mode="eval").body
-            except SyntaxError:
+            parsed = _forward_reference(node.value)
+            if parsed is None:
                 return result
+            result.inner = parsed
             continue
         if isinstance(node, ast.BinOp) and isinstance(node.op, ast.BitOr):
             sides = _flatten_union(node)
@@ -142,6 +143,15 @@ def unwrap(node: ast.AST | None) -> Annotation:
                 return result
         return result
     return result
+
+
+@lru_cache(maxsize=4096)
+def _forward_reference(text: str) -> ast.expr | None:
+    """A string annotation ("Task", 'list["Task"]') parsed once; None when it is not Python."""
+    try:
+        return ast.parse(text, mode="eval").body
+    except (SyntaxError, ValueError):
+        return None
 
 
 def _flatten_union(node: ast.AST) -> list[ast.AST]:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import ast
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -65,10 +66,24 @@ def parse_module(path: str, text: str | None, problem: str = "") -> Module:
                     value = literal(stmt.value)
                     if value is not ...:
                         scope.constants[target.id] = value
-    for node in ast.walk(tree):
-        if isinstance(node, ast.ClassDef):
-            module.classes.setdefault(node.name, node)
+    for node in _classes(tree.body):
+        module.classes.setdefault(node.name, node)
     return module
+
+
+def _classes(body: list[ast.stmt]) -> Iterator[ast.ClassDef]:
+    """Classes at module level, in `if`/`try`/`with` blocks and nested in classes (not in
+    functions: those exist only once the function runs)."""
+    for stmt in body:
+        if isinstance(stmt, ast.ClassDef):
+            yield stmt
+            yield from _classes(stmt.body)
+        elif isinstance(stmt, (ast.If, ast.Try, ast.With)):
+            yield from _classes(stmt.body)
+            yield from _classes(getattr(stmt, "orelse", []))
+            for handler in getattr(stmt, "handlers", []):
+                yield from _classes(handler.body)
+            yield from _classes(getattr(stmt, "finalbody", []))
 
 
 def _bases(node: ast.ClassDef) -> list[str]:

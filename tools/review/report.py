@@ -11,9 +11,11 @@ is fetched once per schema in its fixed round trips. Corrected classes are rende
 from __future__ import annotations
 
 import base64
+import gc
 import json
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Literal
 
@@ -179,6 +181,36 @@ def review_models(
     cursor=next_cursor. Next: generate_model for a new table, compare_spec_to_database for the
     database alone.
     """
+    with _gc_paused():
+        return _review_models(
+            conn, paths, schema, against, tenant_column, cursor, limit, project_root, spec, budget
+        )
+
+
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Thousands of small records are built and kept: the cyclic collector would rescan them."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _review_models(
+    conn: psycopg.Connection | None,
+    paths: list[str] | None,
+    schema: str,
+    against: list[Against] | None,
+    tenant_column: str | None,
+    cursor: str | None,
+    limit: int,
+    project_root: Path,
+    spec: SchemaSpec | None,
+    budget: int,
+) -> ModelReview:
     root = project_root.resolve()
     if not root.is_dir():
         raise ConfigError(f"project root {str(root)!r} is not a directory")
