@@ -1,199 +1,25 @@
-"""The architect's checklist on one table class (MOD001 to MOD015), as issues with their fixes.
+"""The architect's checklist on one table class: keys, tenancy, timestamps, Optional vs nullable.
 
-Three rules are more precise readings of a type difference (JSON vs JSONB, an enum kept as text,
-a `datetime` on a naive timestamp) and run before drift, claiming the column's type; the tenant
-column's absence does the same for the column. The rest run after drift on the corrected draft,
-so a fix drift already makes (an index the database has) is not reported twice.
+The tenant column's absence (MOD006) runs before drift and claims the column, as the type rules
+of `column_types` claim theirs. The rest run after drift on the corrected draft, so a fix drift
+already makes (an index the database has) is not reported twice; relationships are judged in
+`relations`.
 """
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass, field
-
-from tools.catalog import Column, Table
-from tools.naming import quote_ident
+from tools.catalog import Column
 from tools.review import ddl
-from tools.review.drift import Sides, explicit_ondelete
-from tools.review.records import ModelClass, ModelField, ModelRelationship
+from tools.review.checks_context import Context
+from tools.review.column_types import claim
+from tools.review.keys import explicit_ondelete
+from tools.review.relations import check_relationships
 from tools.review.rules import RULES
-from tools.review.sqltypes import TIMESTAMPS, family
+from tools.review.sides import Sides
 from tools.review.views import Draft, Issue, Key
 
 CREATED = ("created_at", "createdat", "created", "inserted_at", "created_on", "creation_date")
 UPDATED = ("updated_at", "updatedat", "updated", "modified_at", "updated_on", "last_modified")
-COMMENT_CHOICES = re.compile(r"^\s*(\w+)(\s*[,|/]\s*\w+)+\s*$")
-
-
-@dataclass
-class Context:
-    """What one class's checks need to know about the others and the tenancy."""
-
-    classes: dict[str, list[ModelClass]]  # every table class read, by class name
-    tables: dict[int, Table]  # model tables by id() of their class
-    tenant_column: str | None = None
-    tenant_root: str | None = None
-    tenant_source: str = ""  # where the tenant column came from
-    shared: set[str] = field(default_factory=set)
-    owned: set[str] = field(default_factory=set)  # tables that carry the tenant column
-
-
-def find_class(ctx: Context, name: str, near: ModelClass) -> ModelClass | None:
-    """The class of that name nearest to `near`: in its file, then its folder, then any."""
-    found = ctx.classes.get(name, [])
-    folder = near.file.rpartition("/")[0]
-    same_file = [c for c in found if c.file == near.file]
-    same_folder = [c for c in found if c.file.rpartition("/")[0] == folder]
-    return (same_file or same_folder or found or [None])[0]
-
-
-def _claim(s: Sides, issue: Issue) -> Issue:
-    s.claimed.add(issue.aspect)
-    return issue
-
-
-def check_types(s: Sides, draft: Draft) -> list[Issue]:
-    """MOD011, MOD012, MOD014: type differences with a better name; run before drift."""
-    issues: list[Issue] = []
-    for item in s.cls.fields:
-        column = s.model.columns.get(item.column)
-        if column is None or item.pg_type is None:
-            continue
-        db = s.database.columns.get(item.column) if s.database else None
-        spec = s.spec.columns.get(item.column) if s.spec else None
-        found = _json(s, draft, item, db, spec) or _enum(s, draft, item, db, spec)
-        found = found or _naive(s, draft, item, db, spec)
-        if found:
-            issues.append(_claim(s, found))
-    return issues
-
-
-def _json(s: Sides, draft: Draft, item: ModelField, db, spec) -> Issue | None:
-    if item.pg_type != "json":
-        return None
-    other = next((c for c in (db, spec) if c is not None and c.type == "jsonb"), None)
-    where = dict(line=item.line, column=item.column, aspect=f"{item.column}:type")
-    if other is None:
-        if db is None and spec is None:
-            return Issue(
-                RULES["MOD011"],
-                f"{s.name}.{item.column}",
-                f"{item.name} is JSON: JSONB compares, indexes (GIN) and stores it better",
-                severity="info",
-                sides=["model"],
-                mechanical=_set(draft, item, "jsonb"),
-                **where,
-            )
-        return None
-    side = "database" if other is db else "spec"
-    return Issue(
-        RULES["MOD011"],
-        f"{s.name}.{item.column}",
-        f"{item.name} is sa_type=JSON but the {side} has jsonb: the model would create json "
-        "and compare as text",
-        evidence=f"{side}: jsonb; model: json",
-        sides=["model"],
-        mechanical=_set(draft, item, "jsonb"),
-        **where,
-    )
-
-
-def _set(draft: Draft, item: ModelField, pg_type: str, enum: str | None = None) -> bool:
-    draft.column(item.column, type=pg_type, enum=enum)
-    return True
-
-
-def _comment_choices(item: ModelField) -> list[str]:
-    """`# low, medium, high` after a field whose default is one of them."""
-    match = COMMENT_CHOICES.match(item.comment)
-    if not match:
-        return []
-    words = re.findall(r"\w+", item.comment)
-    default = (item.default or "").strip("'\"")
-    return words if default in words else []
-
-
-def _enum(s: Sides, draft: Draft, item: ModelField, db, spec) -> Issue | None:
-    if item.enum or family(item.pg_type or "") != "text":
-        return None
-    where = dict(line=item.line, column=item.column, aspect=f"{item.column}:type")
-    obj = f"{s.name}.{item.column}"
-    for side, other in (("database", db), ("spec", spec)):
-        if other is not None and other.enum:
-            # The enum's Python class is generated with the corrected class.
-            return Issue(
-                RULES["MOD012"],
-                obj,
-                f"{item.name} is {item.annotation} (free text) but the {side} has the enum "
-                f"{other.type}",
-                evidence=f"{side}: {other.type} (enum); model: {item.annotation}",
-                sides=["model"],
-                mechanical=_set(draft, item, other.type, other.enum),
-                **where,
-            )
-    spec_column = s.spec_column(item.column)
-    choices = (
-        item.choices or (spec_column.enum_values if spec_column else []) or _comment_choices(item)
-    )
-    if len(choices) < 2:
-        return None
-    name = "".join(part.title() for part in item.column.split("_"))
-    members = "\n".join(f"    {c} = {c!r}" for c in choices if c.isidentifier())
-    fix = f"class {name}(str, enum.Enum):\n{members}\n\n{item.name}: {name} = ..."
-    return Issue(
-        RULES["MOD012"],
-        obj,
-        f"{item.name} takes one of {', '.join(choices)} but is stored as free text",
-        evidence=f"model line {item.line}: {item.source}",
-        sides=["model"],
-        advice=fix,
-        **where,
-    )
-
-
-def _naive(s: Sides, draft: Draft, item: ModelField, db, spec) -> Issue | None:
-    if item.pg_type != "timestamp with time zone" or item.type_name not in (
-        "datetime",
-        "AwareDatetime",
-    ):
-        return None
-    naive = "timestamp without time zone"
-    spec_column = s.spec_column(item.column)
-    spec_type = (
-        spec.type if spec is not None and spec_column and not spec_column.type_guessed else None
-    )
-    if not ((db is not None and db.type.startswith("timestamp without")) or spec_type == naive):
-        return None
-    where = dict(line=item.line, column=item.column, aspect=f"{item.column}:type")
-    message = (
-        f"{item.name} is a datetime (SQLModel 0.0.50 creates timestamptz and refuses naive "
-        f"values) but the column is {naive}"
-    )
-    if spec_type in TIMESTAMPS and spec_type != naive and db is not None:
-        column = quote_ident(item.column)
-        alter = (
-            f"ALTER TABLE {s.target} ALTER COLUMN {column} TYPE timestamp with time zone "
-            f"USING {column} AT TIME ZONE 'UTC';"
-        )
-        return Issue(
-            RULES["MOD014"],
-            f"{s.name}.{item.column}",
-            message + "; the spec says timestamptz",
-            sides=["database"],
-            ddl=alter,
-            **where,
-        )
-    return Issue(
-        RULES["MOD014"],
-        f"{s.name}.{item.column}",
-        message,
-        evidence=f"database: {naive}; model: {item.annotation}",
-        sides=["model"],
-        advice="annotate NaiveDatetime (the corrected class), or migrate the column to "
-        "timestamptz (USING … AT TIME ZONE 'UTC')",
-        mechanical=_set(draft, item, naive),
-        **where,
-    )
 
 
 def check_tenant_presence(s: Sides, draft: Draft, ctx: Context) -> list[Issue]:
@@ -219,7 +45,7 @@ def check_tenant_presence(s: Sides, draft: Draft, ctx: Context) -> list[Issue]:
             if s.database is not None and tenant not in s.database.columns:
                 issue.sides.append("database")
                 issue.ddl = ddl.add_column(s.target, view.columns[tenant])
-            return [_claim(s, issue)]
+            return [claim(s, issue)]
     owners = sorted(
         fk.ref_table
         for fk in s.model.table.foreign_keys
@@ -252,7 +78,7 @@ def check_after_drift(s: Sides, draft: Draft, ctx: Context) -> list[Issue]:
     issues += _foreign_keys(s, draft)
     issues += _timestamps(s, draft)
     issues += _optional(s)
-    issues += _relationships(s, ctx)
+    issues += check_relationships(s, ctx)
     return issues
 
 
@@ -458,107 +284,3 @@ def _optional(s: Sides) -> list[Issue]:
             )
         )
     return issues
-
-
-def _relationships(s: Sides, ctx: Context) -> list[Issue]:
-    issues = []
-    cls = s.cls
-    for rel in cls.relationships:
-        target = find_class(ctx, rel.target, cls)
-        obj = f"{cls.name}.{rel.name}"
-        if target is None:
-            continue
-        issues += _partner(cls, rel, target, obj)
-        if not rel.link_model and not rel.explicit_join and not _joined(cls, target, ctx):
-            issues.append(
-                Issue(
-                    RULES["MOD015"],
-                    obj,
-                    f"{cls.name}.{rel.name} → {target.name}: no foreign key joins "
-                    f"{cls.table} and {target.table}, so SQLAlchemy cannot build the join",
-                    line=rel.line,
-                    sides=["model"],
-                    advice="add the foreign key field on the many side, or link_model= for a "
-                    "many-to-many",
-                )
-            )
-    if cls.future_annotations and cls.relationships:
-        first = min(
-            (
-                c
-                for group in ctx.classes.values()
-                for c in group
-                if c.file == cls.file and c.relationships
-            ),
-            key=lambda c: c.line,
-        )
-        if first is cls:
-            issues.append(
-                Issue(
-                    RULES["MOD013"],
-                    cls.file,
-                    f"{cls.file} has `from __future__ import annotations` and relationships: "
-                    'SQLModel cannot resolve list["…"] annotations made strings',
-                    line=cls.future_annotations,
-                    sides=["model"],
-                    advice=f"delete line {cls.future_annotations}; quote forward references "
-                    'instead (list["Task"])',
-                )
-            )
-    return issues
-
-
-def _partner(cls: ModelClass, rel: ModelRelationship, target: ModelClass, obj: str) -> list[Issue]:
-    if not rel.back_populates:
-        return []
-    partner = target.relationship(rel.back_populates)
-    if partner is None:
-        shape = f'"{cls.name}" | None' if rel.is_list else f'list["{cls.name}"]'
-        code = f'{rel.back_populates}: {shape} = Relationship(back_populates="{rel.name}")'
-        column = " (it is a column field)" if target.field(rel.back_populates) else ""
-        return [
-            Issue(
-                RULES["MOD004"],
-                obj,
-                f"{obj} back_populates {rel.back_populates!r}, which {target.name} does not "
-                f"have as a Relationship{column}",
-                line=rel.line,
-                sides=["model"],
-                advice=f"in class {target.name}: {code}",
-            )
-        ]
-    problems = []
-    if partner.back_populates != rel.name:
-        problems.append(
-            f"{target.name}.{partner.name} back_populates {partner.back_populates!r}, "
-            f"not {rel.name!r}"
-        )
-    if partner.target and partner.target != cls.name:
-        problems.append(f"{target.name}.{partner.name} points at {partner.target}, not {cls.name}")
-    first = (cls.name, rel.name) <= (target.name, partner.name)
-    if first and rel.is_list and partner.is_list and not (rel.link_model or partner.link_model):
-        problems.append("both sides are lists: a many-to-many needs link_model=")
-    if first and (rel.link_model or partner.link_model) and rel.link_model != partner.link_model:
-        problems.append(f"link models differ: {rel.link_model} and {partner.link_model}")
-    if not problems:
-        return []
-    return [
-        Issue(
-            RULES["MOD005"],
-            obj,
-            f"{obj} and {target.name}.{partner.name} disagree: " + "; ".join(problems),
-            line=rel.line,
-            sides=["model"],
-            advice=f'{target.name}.{partner.name} = Relationship(back_populates="{rel.name}")',
-        )
-    ]
-
-
-def _joined(cls: ModelClass, target: ModelClass, ctx: Context) -> bool:
-    """Whether a foreign key runs between the two classes' tables, either way."""
-    mine, theirs = ctx.tables.get(id(cls)), ctx.tables.get(id(target))
-    if mine is None or theirs is None:
-        return True  # not readable: no claim
-    return any(fk.ref_table == theirs.name for fk in mine.foreign_keys) or any(
-        fk.ref_table == mine.name for fk in theirs.foreign_keys
-    )

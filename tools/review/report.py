@@ -25,14 +25,10 @@ from pydantic import BaseModel, ConfigDict, Field
 from tools.catalog import SchemaSnapshot, Table, fetch_snapshot
 from tools.errors import ConfigError
 from tools.findings import SEVERITY_ORDER, finding, sort_findings
-from tools.review.checks import (
-    Context,
-    check_after_drift,
-    check_tenant_presence,
-    check_types,
-    find_class,
-)
-from tools.review.drift import Sides, check_drift
+from tools.review.checks import check_after_drift, check_tenant_presence
+from tools.review.checks_context import Context, find_class
+from tools.review.column_types import check_types
+from tools.review.drift import check_drift
 from tools.review.files import discover, resolve_paths
 from tools.review.reader import read_models
 from tools.review.records import ModelClass, Unread
@@ -48,6 +44,7 @@ from tools.review.results import (
     unread_constructs,
 )
 from tools.review.rules import RULES
+from tools.review.sides import Sides
 from tools.review.tables import model_table, snapshot_of
 from tools.review.views import Draft, Issue, View
 from tools.spec import SchemaSpec, spec_to_snapshot

@@ -17,8 +17,8 @@ from tools.catalog import SchemaSnapshot, Table
 from tools.findings import Finding, finding, sort_findings
 from tools.review.correct import Corrected, explicit_actions, render_corrected
 from tools.review.ddl import create_table
-from tools.review.drift import Sides
 from tools.review.records import ModelClass, Unread
+from tools.review.sides import Sides
 from tools.review.views import SIDES, Draft, Issue
 from tools.spec import SchemaSpec, spec_to_snapshot
 
