@@ -64,7 +64,7 @@ def select_indexes(
     tables = {t.qualified: t for t in tables_of_schema}
     builds = [s for s in [*workload, *rules] if s.kind in BUILDS]
     others = [s for s in rules if s.kind not in BUILDS]
-    others, builds = _keep_wanted_unused(others, builds, tables)
+    others = _keep_wanted_unused(others, builds, tables)
     gone = touched([*others, *builds]) - {s.index for s in others if s.kind == "rebuild"}
     builds = [s for s in builds if not _served_by_staying(s, tables, gone)]
     builds = _fold(builds)
@@ -89,7 +89,7 @@ def _served_by_staying(
 
 def _keep_wanted_unused(
     others: list[IndexSuggestion], builds: list[IndexSuggestion], tables: dict[str, Table]
-) -> tuple[list[IndexSuggestion], list[IndexSuggestion]]:
+) -> list[IndexSuggestion]:
     """An unused index that would serve a proposed create is wanted after all: keep it."""
     wanted: set[tuple[str, str]] = set()
     for drop in others:
@@ -99,7 +99,7 @@ def _keep_wanted_unused(
         index = next((i for i in table.indexes if i.name == drop.index), None) if table else None
         if index is not None and any(_serves_existing(index, b) for b in builds):
             wanted.add((drop.table, drop.index))
-    return [s for s in others if (s.table, s.index) not in wanted or s.kind != "drop"], builds
+    return [s for s in others if (s.table, s.index) not in wanted or s.kind != "drop"]
 
 
 def _fold(builds: list[IndexSuggestion]) -> list[IndexSuggestion]:
