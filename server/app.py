@@ -14,20 +14,23 @@ from functools import partial
 from typing import Any, TypeVar, cast
 
 import anyio
-import psycopg
 from mcp.server.mcpserver import Context, MCPServer
-from mcp.server.mcpserver.exceptions import ToolError
 from mcp.types import CallToolResult, TextContent, ToolAnnotations
 from pydantic import BaseModel
 
 from server.arguments import readable_argument_errors
 from server.budget import fit_to_budget
 from server.config import Settings
-from server.db import Database, embedded_data_dir, error_line, mask_text, start_embedded
+from server.db import Database, embedded_data_dir, start_embedded
+from server.deadline import CallDeadline, run_cancellable
+from server.edge import to_tool_error
+from server.progress import mcp_progress
 from server.registration import Prepare, ToolDef, add_tool, mcp_parameter
-from tools import codegen, drift, explain, indexes, isolation, spec
+from server.version import package_version
+from tools import codegen, drift, explain, indexes, isolation, review, spec
 from tools.catalog import reflect
 from tools.errors import PgArchitectError
+from tools.progress import reporting
 
 log = logging.getLogger("pgarchitect")
 T = TypeVar("T")
@@ -69,32 +72,7 @@ def database_from_settings(url: str, settings: Settings) -> Database:
         connect_timeout_s=settings.connect_timeout_s,
         retries=settings.connect_retries,
         max_size=settings.pool_max_size,
-    )
-
-
-def to_tool_error(err: BaseException, tool: str, settings: Settings, url: str | None) -> ToolError:
-    """The one place where exceptions become messages a client sees."""
-    if isinstance(err, PgArchitectError):
-        return ToolError(mask_text(str(err), url))
-    if isinstance(err, psycopg.errors.QueryCanceled):
-        return ToolError(
-            f"statement timeout of {settings.statement_timeout_s:g} s reached in {tool}; narrow "
-            "the call (tables=[...], fewer queries) or raise PGARCHITECT_STATEMENT_TIMEOUT"
-        )
-    if isinstance(err, psycopg.errors.ReadOnlySqlTransaction):
-        return ToolError(f"{tool} refused: the server only runs READ ONLY transactions")
-    if isinstance(err, psycopg.errors.InsufficientPrivilege):
-        return ToolError(
-            f"{tool}: permission denied ({error_line(err, '')}); grant the role read access"
-        )
-    first = mask_text(error_line(err, ""), url)
-    if isinstance(err, psycopg.OperationalError):
-        return ToolError(f"{tool}: database connection problem: {first}; check DATABASE_URL")
-    if isinstance(err, psycopg.Error):
-        return ToolError(f"{tool}: the database refused the query: {first}")
-    log.error("unexpected error in %s", tool, exc_info=err)
-    return ToolError(
-        f"internal error in {tool} ({type(err).__name__}); the server log has the details"
+        call_timeout_s=settings.call_timeout_s,
     )
 
 
@@ -102,15 +80,16 @@ async def run_in_db(ctx: Context, tool: str, fn: Callable[..., T], *args: Any, *
     """Run fn(conn, *args, **kwargs) in a READ ONLY transaction, in a worker thread."""
     state = cast(AppState, ctx.request_context.lifespan_context)
     url = state.settings.database_url
+    deadline = CallDeadline(state.settings.call_timeout_s)
     try:
         database = await state.db()
         url = database.url
 
         def work() -> T:
-            with database.read_only() as conn:
+            with database.read_only(deadline) as conn:
                 return fn(conn, *args, **kwargs)
 
-        return await anyio.to_thread.run_sync(work)
+        return await run_cancellable(work, deadline)
     except Exception as err:
         raise to_tool_error(err, tool, state.settings, url) from None
 
@@ -125,6 +104,7 @@ NARROWING = {
     "generate_model": "pass tables=['name', 'prefix*'], or path='models.py' to write the module "
     "to a file under the project root",
     "read_schema_spec": "read the spec file itself for the rest",
+    "review_models": "pass paths=['app/models/*.py'], or follow next_cursor",
 }
 
 
@@ -176,6 +156,7 @@ async def call_tool(
     (or none for a tool that needs no database), every error through `to_tool_error`."""
     state = cast(AppState, ctx.request_context.lifespan_context)
     url = state.settings.database_url
+    deadline = CallDeadline(state.settings.call_timeout_s)  # one for the whole call (#13)
     try:
         kwargs = await anyio.to_thread.run_sync(prepare)
         if not needs_db:
@@ -183,11 +164,11 @@ async def call_tool(
         database = await state.db()
         url = database.url
 
-        def work() -> BaseModel:
-            with database.read_only() as conn:
+        def work() -> BaseModel:  # report_progress in the tool reaches the client (#15)
+            with reporting(mcp_progress(ctx)), database.read_only(deadline) as conn:
                 return call(conn, **kwargs)
 
-        return await anyio.to_thread.run_sync(work)
+        return await run_cancellable(work, deadline)
     except Exception as err:
         raise to_tool_error(err, tool, state.settings, url) from None
 
@@ -258,6 +239,17 @@ TOOLS = [
             open_world_hint=False,
         ),
     ),
+    ToolDef(
+        review.review_models,
+        "Review the project's SQLModel models against the checklist, spec and database",
+        server_args={
+            "project_root": _project_root,
+            "spec": lambda settings, _: project_spec(settings),
+            "budget": lambda _settings, _arguments: review.ANSWER_BUDGET,
+        },
+        # Reviewing against the spec alone opens no transaction.
+        needs_db=lambda arguments: "database" in (arguments.get("against") or ["database"]),
+    ),
 ]
 
 
@@ -278,7 +270,7 @@ def build_server(settings: Settings) -> MCPServer:
         name="pgarchitect",
         title="pgarchitect: Postgres/SQLModel database architect",
         instructions=INSTRUCTIONS,
-        version="0.1.0",
+        version=package_version(),
         lifespan=lifespan,
         log_level="WARNING",
         middleware=[readable_argument_errors],

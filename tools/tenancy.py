@@ -61,13 +61,27 @@ def detect_tenant_column(snapshot: SchemaSnapshot, given: str | None = None) -> 
     return next(name for name in TENANT_COLUMNS if counts.get(name) == best)
 
 
+def tenant_column_candidates(snapshot: SchemaSnapshot) -> set[str]:
+    """Columns that could isolate tenants: the known tenancy names the schema has, and the
+    foreign-key columns that at least two tables carry to the same table (not `id`, nor a
+    one-table reference such as `assignee_id`)."""
+    known = {c.name for t in snapshot.tables for c in t.columns if c.name in TENANT_COLUMNS}
+    references = Counter(
+        (fk.columns[0], fk.ref_table)
+        for table in snapshot.tables
+        for fk in table.foreign_keys
+        if len(fk.columns) == 1
+    )
+    return known | {column for (column, _target), count in references.items() if count >= 2}
+
+
 def resolve_tenant_column(snapshot: SchemaSnapshot, given: str | None = None) -> str | None:
     """Like `detect_tenant_column`, but a given column no table of the schema has is NotFound.
 
-    The error lists the schema's `…id` columns, the likely candidates.
+    The error lists the likely candidates (`tenant_column_candidates`).
     """
     if given and not any(t.column(given) for t in snapshot.tables):
-        names = {c.name for t in snapshot.tables for c in t.columns if c.name.endswith("id")}
+        names = tenant_column_candidates(snapshot)
         raise NotFound("tenant column", given, names, "pass tenant_column=<a column name>")
     return detect_tenant_column(snapshot, given)
 

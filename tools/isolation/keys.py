@@ -211,8 +211,8 @@ def _implicit_on_delete(ctx: Context, table: Table, fk: ForeignKey) -> Finding:
     return finding(
         RULES["ISO019"],
         f"{table.qualified}.{fk.name}",
-        f"foreign key {fk.name} has no explicit ON DELETE: deleting a "
-        f"{fk.ref_table} row (or a whole tenant) fails while rows point at it",
+        f"foreign key {fk.name} has no explicit ON DELETE: deleting a row of "
+        f"{fk.ref_table} (or a whole tenant) fails while rows point at it",
         f"{fk.definition}; the fix writes ON DELETE RESTRICT (the same outcome); {alternatives}",
         fix,
     )

@@ -21,6 +21,7 @@ from tools.errors import ConfigError, NotFound
 from tools.findings import Finding, finding
 from tools.isolation.classify import Context
 from tools.isolation.rules import RULES
+from tools.progress import report_progress
 
 # A custom (placeholder) setting: two or more dotted identifiers, e.g. app.tenant_id.
 CUSTOM_SETTING = re.compile(r"[A-Za-z_][A-Za-z0-9_$]*(\.[A-Za-z_][A-Za-z0-9_$]*)+")
@@ -119,12 +120,15 @@ def run_probe(
     with conn.transaction(force_rollback=True):
         saved = conn.execute("SELECT current_setting('role')").fetchone()
         try:
+            steps = len(tenant_ids) * len(targets)
             for tenant in tenant_ids:
                 conn.execute(
                     "SELECT set_config('role', %s, true), set_config(%s, %s, true)",
                     (app_role, tenant_setting, tenant),
                 )
-                counts += [_count(conn, target, tenant) for target in targets]
+                for target in targets:
+                    report_progress(len(counts), steps, f"live probe: {target[1]} as {tenant}")
+                    counts.append(_count(conn, target, tenant))
         finally:
             if conn.info.transaction_status == psycopg.pq.TransactionStatus.INTRANS:
                 conn.execute(
@@ -180,8 +184,12 @@ def leak_finding(table: str, count: int, probe: ProbeResult) -> Finding:
     return finding(
         RULES["ISO029"],
         table,
-        f"acting as a tenant, {probe.app_role!r} read {count} rows of other tenants",
+        f"acting as a tenant, {probe.app_role!r} read {_rows(count)} of other tenants",
         f"set_config('role', {probe.app_role!r}), set_config({probe.tenant_setting!r}, <tenant>) "
-        f"for tenants {', '.join(probe.tenants)}: up to {count} rows with another tenant id",
+        f"for tenants {', '.join(probe.tenants)}: up to {_rows(count)} with another tenant id",
         None,
     )
+
+
+def _rows(count: int) -> str:
+    return f"{count} row" if count == 1 else f"{count} rows"

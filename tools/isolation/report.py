@@ -145,16 +145,17 @@ def validate_isolation(
     Pass `tenant_column` when detection guesses wrong, `shared_tables` for lookup tables,
     `suppress` (["ISO020", "ISO009:users"]) for accepted findings. With `probe=True`,
     `app_role` (the role the application connects as) and `tenant_setting` (e.g.
-    "app.tenant_id"), it switches to that role inside this read-only transaction, acts as a few
-    real tenants and counts rows of other tenants it can see: a non-zero count is a proven leak.
+    "app.tenant_id"; default: the one setting the policies read), it switches to that role
+    inside this read-only transaction, acts as a few real tenants and counts rows of other
+    tenants it can see: a non-zero count is a proven leak.
     The project's spec (specs/database/schema.md), when it states a tenant column or shared
     tables in its isolation notes, supplies what these arguments leave open.
     Next: apply the fix script in a migration, then call again to confirm.
     """
-    if probe and not (app_role and tenant_setting):
+    if probe and not app_role:
         raise ConfigError(
-            "probe=True needs app_role (the role your app connects as) and tenant_setting "
-            "(e.g. 'app.tenant_id'); pass both, or probe=False for the static checks"
+            "probe=True needs app_role (the role your app connects as); tenant_setting "
+            "(e.g. 'app.tenant_id') defaults to the one setting the policies read"
         )
     if tenant_setting is not None:
         check_tenant_setting(tenant_setting)
@@ -166,6 +167,8 @@ def validate_isolation(
     root = tenant_root(snapshot, column) if column else None
     ctx = Context(snapshot=snapshot, tenant_column=column, root=root, predicate="")
     ctx.classes = classify_tables(ctx, shared)
+    if probe and not tenant_setting:
+        tenant_setting = setting_from_policies(ctx)
     ctx.predicate = predicate_template(ctx.classes, tenant_setting)
 
     per_table = {name: _table_findings(ctx, item) for name, item in ctx.classes.items()}
@@ -190,6 +193,26 @@ def validate_isolation(
 
 
 # --- arguments --------------------------------------------------------------------------------
+
+
+def setting_from_policies(ctx: Context) -> str:
+    """The tenant setting for the probe: the one `current_setting('…')` the policies read."""
+    found = sorted(
+        {
+            binding.split("'")[1]
+            for item in ctx.classes.values()
+            for using, check in item.analyses.values()
+            for binding in using.bindings + check.bindings
+            if binding.startswith("current_setting('")
+        }
+    )
+    if len(found) == 1:
+        return found[0]
+    which = f"they read {', '.join(map(repr, found))}" if found else "they read none"
+    raise ConfigError(
+        f"probe=True could not tell the tenant setting from the policies ({which}); pass "
+        "tenant_setting='app.tenant_id' (the one your app sets per request)"
+    )
 
 
 def _suppress_keys(suppress: list[str] | None) -> set[str]:
