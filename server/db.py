@@ -8,109 +8,64 @@ PgBouncer in transaction mode (Neon's `-pooler` hosts) works.
 from __future__ import annotations
 
 import logging
-import re
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
-from psycopg import sql
 from psycopg_pool import ConnectionPool, PoolTimeout
 
-from tools.errors import ConfigError, ConnectionFailed
+from server.deadline import CallDeadline
+from server.masking import MaskingFilter as MaskingFilter  # re-exported: masking lives there
+from server.masking import error_line, mask_text, mask_url
+from server.sessions import SessionReset
+from tools.errors import ConfigError, ConnectionFailed, PgArchitectError
 
 log = logging.getLogger("pgarchitect.db")
 
-_PASSWORD_IN_QUERY = re.compile(r"(?i)(password=)[^&\s]*")
-_URL_IN_TEXT = re.compile(r"postgres(?:ql)?://[^\s'\"]+")
 
-
-def mask_url(url: str) -> str:
-    """Return the URL with its password (in userinfo or `?password=`) replaced by `***`."""
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return "<unparseable url>"
-    netloc = parts.netloc
-    if "@" in netloc:
-        userinfo, _, hostport = netloc.rpartition("@")
-        user, sep, _password = userinfo.partition(":")
-        netloc = f"{user}:***@{hostport}" if sep else f"{user}@{hostport}"
-    query = _PASSWORD_IN_QUERY.sub(r"\1***", parts.query)
-    return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
-
-
-def error_line(err: BaseException, default: str | None = None) -> str:
-    """The first non-empty line of an error's message (default: the error's class name)."""
-    lines = str(err).strip().splitlines()
-    return lines[0] if lines else (type(err).__name__ if default is None else default)
-
-
-def mask_text(text: str, url: str | None = None) -> str:
-    """Mask every URL in a message, and the given URL's password wherever it appears."""
-    text = _URL_IN_TEXT.sub(lambda m: mask_url(m.group(0)), text)
-    if url:
-        password = urlsplit(url).password
-        if password:
-            text = text.replace(password, "***")
-    return text
-
-
-class MaskingFilter(logging.Filter):
-    """Masks URLs and the configured password in every log record, whoever logs it."""
-
-    def __init__(self, url: str | None) -> None:
-        super().__init__()
-        self.url = url
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        record.msg = mask_text(record.getMessage(), self.url)
-        record.args = ()
-        return True
+class PoolBusy(PgArchitectError):
+    """Every pooled connection is in use: the server's limit, not a connection problem."""
 
 
 def set_local_timeouts(
-    conn: psycopg.Connection, statement_timeout_s: float, lock_timeout_s: float
+    conn: psycopg.Connection,
+    statement_timeout_s: float,
+    lock_timeout_s: float,
+    idle_timeout_s: float = 65.0,
 ) -> None:
     """Bound the current transaction (set_config with is_local, sent as a parameterised query)."""
     conn.execute(
         "SELECT set_config('statement_timeout', %s, true), set_config('lock_timeout', %s, true),"
         " set_config('idle_in_transaction_session_timeout', %s, true)",
-        (f"{int(statement_timeout_s * 1000)}ms", f"{int(lock_timeout_s * 1000)}ms", "60s"),
+        (
+            f"{int(statement_timeout_s * 1000)}ms",
+            f"{int(lock_timeout_s * 1000)}ms",
+            f"{int(idle_timeout_s * 1000)}ms",
+        ),
     )
 
 
 @contextmanager
 def read_only_transaction(
-    conn: psycopg.Connection, statement_timeout_s: float = 15.0, lock_timeout_s: float = 2.0
+    conn: psycopg.Connection,
+    statement_timeout_s: float = 15.0,
+    lock_timeout_s: float = 2.0,
+    idle_timeout_s: float = 65.0,
 ) -> Iterator[psycopg.Connection]:
-    """Run the block in a READ ONLY transaction with timeouts, and always roll it back."""
+    """Run the block in a READ ONLY transaction with timeouts, and always roll it back
+    (`idle_timeout_s`: the server ends a session left idle in it that long)."""
     if conn.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
         conn.rollback()
     conn.autocommit = False
     conn.read_only = True  # psycopg then opens every transaction with BEGIN READ ONLY
     try:
         with conn.transaction(force_rollback=True):
-            set_local_timeouts(conn, statement_timeout_s, lock_timeout_s)
+            set_local_timeouts(conn, statement_timeout_s, lock_timeout_s, idle_timeout_s)
             yield conn
     finally:
         conn.read_only = None
-
-
-HYPOPG_RESETS = """
-SELECT n.nspname FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
-WHERE p.proname = 'hypopg_reset' AND p.pronargs = 0
-"""
-
-
-def reset_session(conn: psycopg.Connection) -> None:
-    """Clear what a backend keeps beyond a transaction before the pool reuses it: HypoPG's
-    hypothetical indexes live in the session, and would skew the next call's plans."""
-    for (namespace,) in conn.execute(HYPOPG_RESETS, ()).fetchall():
-        conn.execute(sql.SQL("SELECT {}()").format(sql.Identifier(namespace, "hypopg_reset")))
-    conn.rollback()
 
 
 def is_transient(err: BaseException) -> bool:
@@ -145,8 +100,12 @@ class Database:
         connect_timeout_s: float = 10.0,
         retries: int = 3,
         max_size: int = 4,
+        call_timeout_s: float = 60.0,
     ) -> None:
         self.url = url
+        self.call_timeout_s = call_timeout_s
+        self.max_size = max_size
+        sessions = SessionReset(url)
         self.masked_url = mask_url(url)
         self.statement_timeout_s = statement_timeout_s
         self.lock_timeout_s = lock_timeout_s
@@ -161,7 +120,8 @@ class Database:
             timeout=connect_timeout_s * (retries + 1) + 5,
             reconnect_timeout=connect_timeout_s * (retries + 1),
             check=ConnectionPool.check_connection,
-            reset=reset_session,
+            configure=sessions.configure,
+            reset=sessions.reset,
             name="pgarchitect",
         )
 
@@ -186,6 +146,8 @@ class Database:
                 conn_cm = self.pool.connection(timeout=self.connect_timeout_s + 2)
                 conn = conn_cm.__enter__()
             except (PoolTimeout, psycopg.OperationalError) as err:
+                if isinstance(err, PoolTimeout) and self.pool_is_full():
+                    raise self.pool_busy() from None  # not a connection problem
                 reason = self.why_not_connecting() or err
                 if attempt == self.retries or not is_transient(reason):
                     raise self.connection_failed(reason) from None
@@ -213,13 +175,31 @@ class Database:
         return None
 
     @contextmanager
-    def read_only(self) -> Iterator[psycopg.Connection]:
-        """A pooled connection inside a READ ONLY transaction with the configured timeouts."""
+    def read_only(self, deadline: CallDeadline | None = None) -> Iterator[psycopg.Connection]:
+        """A pooled connection inside a READ ONLY transaction with the configured timeouts,
+        every statement bounded by the call's deadline (a new one if none is given)."""
+        deadline = deadline or CallDeadline(self.call_timeout_s)
         with (
             self.connection() as conn,
-            read_only_transaction(conn, self.statement_timeout_s, self.lock_timeout_s),
+            deadline.watching(conn),
+            read_only_transaction(
+                conn, self.statement_timeout_s, self.lock_timeout_s, self.call_timeout_s + 5
+            ),
         ):
             yield conn
+
+    def pool_is_full(self) -> bool:
+        """Whether every pooled connection is in use by another call."""
+        stats = self.pool.get_stats()
+        return stats.get("pool_size", 0) >= self.max_size and not stats.get("pool_available", 0)
+
+    def pool_busy(self) -> PoolBusy:
+        """The error of a call that found every pooled connection busy."""
+        return PoolBusy(
+            f"all {self.max_size} database connections are busy with other calls "
+            f"(PGARCHITECT_POOL_MAX_SIZE={self.max_size}); retry in a moment, or raise "
+            "PGARCHITECT_POOL_MAX_SIZE"
+        )
 
     def connection_failed(self, err: BaseException) -> ConnectionFailed:
         """A ConnectionFailed naming the masked URL and what to check."""
