@@ -119,6 +119,8 @@ def resolve_paths(root: Path, paths: Iterable[str]) -> list[Path]:
                 out[check_file(root, match, relative_or(root, match))] = None
             continue
         path = candidate if candidate.is_absolute() else root / candidate
+        if not _within(root, path.resolve()):  # before existence: the answer says nothing else
+            check_file(root, path, given)
         if not path.exists():
             raise ConfigError(f"model path {given!r} does not exist under {str(root)!r}; {HINT}")
         if path.is_dir():
