@@ -112,3 +112,10 @@ def test_clean_drift_model_is_silent_against_its_database(tmp_path, admin, schem
     assert [f.code for m in review.models for f in m.findings] == []
     assert review.summary.compared_with_database == 2
     assert review.database_script is None
+
+
+def test_readme_documents_every_code_with_its_name() -> None:
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    assert "| `review_models` |" in readme
+    missing = [r.code for r in RULES if f"| {r.code} | `{r.name}` |" not in readme]
+    assert missing == []
