@@ -13,7 +13,10 @@ from mcp.server.mcpserver import Context, MCPServer
 from mcp.server.mcpserver.exceptions import ResourceNotFoundError, ToolError
 
 from server.config import Settings
-from tools.catalog import reflect
+from tools import spec as spec_reader
+from tools.catalog import fetch_snapshot, reflect
+from tools.errors import PgArchitectError
+from tools.tenancy import detect_tenant_column
 
 # run_in_db(ctx, name, fn, *args): the server's READ ONLY call, handed in by server/app.py.
 RunInDb = Callable[..., Awaitable[Any]]
@@ -24,8 +27,37 @@ def checklist_text() -> str:
     return package_files.files("resources").joinpath("checklist.md").read_text(encoding="utf-8")
 
 
+def spec_tenant_column(settings: Settings) -> str | None:
+    """The tenant column the project's spec states, if it has a spec that states one."""
+    path = settings.resolved_spec_path
+    if not path.is_file():
+        return None
+    try:
+        parsed = spec_reader.read_schema_spec(
+            None, project_root=settings.project_root, default_path=path
+        )
+    except PgArchitectError:
+        return None
+    return parsed.tenant_column
+
+
+def _detected_tenant_column(conn: Any, schema: str) -> str | None:
+    return detect_tenant_column(fetch_snapshot(conn, schema))
+
+
 def register_resources(server: MCPServer, settings: Settings, run_in_db: RunInDb) -> None:
     """Register the resources and prompts."""
+
+    async def tenant_column_of(ctx: Context, schema: str) -> tuple[str | None, str]:
+        """The tenant column and where it came from: the spec, else the live schema."""
+        stated = spec_tenant_column(settings)
+        if stated:
+            return stated, "the spec"
+        try:
+            found = await run_in_db(ctx, "design_table", _detected_tenant_column, schema)
+        except ToolError:  # no database to ask: the prompt says how to find out
+            return None, ""
+        return found, f"schema {schema!r}" if found else ""
 
     @server.resource(
         "pgarchitect://schema/{schema}",
@@ -90,14 +122,58 @@ def register_resources(server: MCPServer, settings: Settings, run_in_db: RunInDb
     @server.prompt(
         name="design_table",
         title="Design a new table",
-        description="Design a table and its SQLModel class following the architect's checklist.",
+        description="Design a table and its SQLModel class following the architect's checklist; "
+        "the tenant column is the one the spec states, else the one the schema uses.",
     )
-    def design_table(description: str, tenant_column: str = "tenant_id") -> str:
+    async def design_table(
+        description: str, ctx: Context, schema: str = "public", tenant_column: str = ""
+    ) -> str:
+        source = "given"
+        if not tenant_column:
+            found, source = await tenant_column_of(ctx, schema)
+            tenant_column = found or ""
+        if tenant_column:
+            tenancy = (
+                f"It is tenant-owned through {tenant_column!r} ({source}) unless it is clearly "
+                "global: that column NOT NULL, leading its indexes and foreign keys, and its "
+                "RLS policy filtering on it."
+            )
+        else:
+            tenancy = (
+                "Neither the spec nor the schema names a tenant column: ask whether rows belong "
+                "to a tenant, and which column says so, before designing (validate_isolation "
+                "detects one when the tables have it)."
+            )
         return (
-            f"Design a table for: {description}\n"
-            f"It is tenant-owned through {tenant_column!r} unless it is clearly global.\n"
-            "First read_schema_spec and reflect_database to fit the existing design; then give "
-            "the spec section (specs/database/schema.md), the DDL with indexes and RLS policy, "
-            "and the SQLModel class (generate_model style), with migration notes.\n\n"
-            + checklist_text()
+            f"Design a table for: {description}\n{tenancy}\n"
+            f"First read_schema_spec and reflect_database(schema={schema!r}) to fit the existing "
+            "design; then give the spec section (specs/database/schema.md), the DDL with indexes "
+            "and RLS policy, and the SQLModel class (generate_model style), with migration "
+            "notes.\n\n" + checklist_text()
+        )
+
+    @server.prompt(
+        name="optimize_query",
+        title="Make one query fast",
+        description="Explain the query, have the planner prove indexes for it, and check the "
+        "plan with the chosen set.",
+    )
+    def optimize_query(query: str, schema: str = "public") -> str:
+        return (
+            f"Make this query fast on schema {schema!r} without guessing:\n\n{query}\n\n"
+            f"1. explain_query(sql=<the query>, schema={schema!r}): read the plan and its "
+            "findings (sequential scans of big tables, misestimates, spills, nested loops). If "
+            "the data is representative and the query is a SELECT, analyze=True gives real "
+            "timings.\n"
+            f"2. suggest_indexes(schema={schema!r}, queries=[<the query>]): the candidates, "
+            "each with cost before → after per query, proven by the planner with HypoPG "
+            "(verified=true) or judged by rule (verified=false: say so).\n"
+            "3. Choose the smallest set that gets most of the gain, weighing each index's size "
+            "and write cost; call suggest_indexes again with max_indexes=<that many> to see the "
+            "cost with exactly that set (total_cost_before → total_cost_after).\n"
+            "4. Give the CREATE INDEX CONCURRENTLY DDL and the SQLModel Index(...) for each, in "
+            "order, and say which plan node each removes. After they are applied (never by you "
+            "without the user's approval), explain_query again to confirm the new plan.\n"
+            "If no index helps, say what would: a rewrite, a partial index, fresher statistics "
+            "(ANALYZE), or a limit the query lacks."
         )

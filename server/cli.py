@@ -34,7 +34,7 @@ EPILOG = """examples:
   DATABASE_URL=postgresql://app@host/db pgarchitect review --format json   # exit 1 on errors
   pgarchitect doctor                                  # is the role, extension, spec set up?
 """
-# Loggers that stay at WARNING whatever PGARCHITECT_LOG_LEVEL says, unless named in it.
+# Other libraries' loggers stay at WARNING unless PGARCHITECT_LOG_MODULES names them.
 THIRD_PARTY_LEVEL = logging.WARNING
 
 
@@ -99,32 +99,36 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def log_levels(setting: str) -> dict[str, int]:
-    """PGARCHITECT_LOG_LEVEL read as `LEVEL[,logger=LEVEL…]`: the first for pgarchitect's own
-    loggers, the others by name (e.g. `DEBUG,mcp=DEBUG,httpx=INFO`)."""
-    levels: dict[str, int] = {}
-    for part in filter(None, (p.strip() for p in setting.split(","))):
-        name, _, level = part.rpartition("=")
-        value = logging.getLevelName(level.strip().upper())
-        if not isinstance(value, int):
-            raise ConfigError(
-                f"PGARCHITECT_LOG_LEVEL: unknown level {level.strip()!r}; use DEBUG, INFO, "
-                "WARNING or ERROR, then logger=LEVEL pairs, e.g. 'DEBUG,httpx=INFO'"
-            )
-        levels[name.strip() or "pgarchitect"] = value
+def log_levels(level: str, modules: str = "") -> dict[str, int]:
+    """Logger levels: PGARCHITECT_LOG_LEVEL for pgarchitect's own loggers, and for each logger
+    PGARCHITECT_LOG_MODULES names (`mcp,httpx=DEBUG`) the level given or that same one."""
+    levels = {"pgarchitect": _level(level)}
+    for part in filter(None, (p.strip() for p in modules.split(","))):
+        name, _, own = part.partition("=")
+        levels[name.strip()] = _level(own) if own.strip() else levels["pgarchitect"]
     return levels
+
+
+def _level(text: str) -> int:
+    value = logging.getLevelName(text.strip().upper())
+    if not isinstance(value, int):
+        raise ConfigError(
+            f"PGARCHITECT_LOG_MODULES: unknown level {text.strip()!r}; use DEBUG, INFO, WARNING "
+            "or ERROR, e.g. PGARCHITECT_LOG_MODULES='mcp,httpx=DEBUG'"
+        )
+    return value
 
 
 def configure_logging(settings: Settings) -> None:
     """Logs to stderr only (stdout is the stdio transport); third-party loggers at WARNING
-    unless PGARCHITECT_LOG_LEVEL names them."""
-    levels = log_levels(settings.log_level)
+    unless PGARCHITECT_LOG_MODULES names them."""
+    levels = log_levels(settings.log_level, settings.log_modules)
     logging.basicConfig(
         stream=sys.stderr,
         level=THIRD_PARTY_LEVEL,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
-    for name, level in {"pgarchitect": logging.INFO, **levels}.items():
+    for name, level in levels.items():
         logging.getLogger(name).setLevel(level)
     for handler in logging.getLogger().handlers:
         handler.addFilter(MaskingFilter(settings.database_url))

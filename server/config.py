@@ -63,6 +63,11 @@ class Settings(BaseSettings):
         description="data dir of the embedded server; default under the user's cache dir",
     )
     log_level: str = Field("INFO", validation_alias="PGARCHITECT_LOG_LEVEL")
+    log_modules: str = Field(
+        "",
+        validation_alias="PGARCHITECT_LOG_MODULES",
+        description="other loggers to show, e.g. 'mcp,httpx=DEBUG' (else they stay at WARNING)",
+    )
     call_timeout_s: float = Field(
         60.0,
         gt=0,

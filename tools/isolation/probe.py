@@ -129,6 +129,7 @@ def run_probe(
                 for target in targets:
                     report_progress(len(counts), steps, f"live probe: {target[1]} as {tenant}")
                     counts.append(_count(conn, target, tenant))
+            report_progress(steps, steps, "live probe: done")
         finally:
             if conn.info.transaction_status == psycopg.pq.TransactionStatus.INTRANS:
                 conn.execute(
