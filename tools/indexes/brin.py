@@ -74,7 +74,6 @@ def brin_choices(
     """(BRIN suggestions, the B-tree picks that remain) as the module docstring says."""
     correlations = fetch_correlations(conn, snapshot.schema_name)
     ordered = {k for k, v in correlations.items() if abs(v) >= BRIN_CORRELATION}
-    picks = _without_flip_back(snapshot, usage, picks, ordered, notes)
     groups: dict[tuple[str, str], list[Query]] = defaultdict(list)
     tables: dict[str, Table] = {}
     for query in queries:
@@ -134,38 +133,37 @@ def _single_btree(pick: IndexSuggestion, table: Table, column: str) -> bool:
     )
 
 
-def _without_flip_back(
+def without_flip_back(
+    conn: psycopg.Connection,
     snapshot: SchemaSnapshot,
     usage: Usage,
     picks: list[IndexSuggestion],
-    ordered: set[tuple[str, str]],
     notes: list[str],
 ) -> list[IndexSuggestion]:
-    """Leave out B-tree picks on a lone ordered column a BRIN index already serves."""
-    kept = []
+    """Leave out B-tree picks on a lone ordered column that a BRIN index already serves."""
+    served = {}
     for pick in picks:
         table = snapshot.table(pick.table.partition(".")[2])
-        existing = None
-        if (
-            table is not None
-            and len(pick.columns) == 1
-            and _single_btree(pick, table, pick.columns[0])
-        ):
-            existing = next(
-                (
-                    i
-                    for i in table.indexes
-                    if i.valid and i.method == "brin" and i.columns == pick.columns
-                ),
-                None,
-            )
+        if table is None or len(pick.columns) != 1 or table_rows(table, usage) < BRIN_MIN_ROWS:
+            continue
+        brin = next(
+            (
+                i
+                for i in table.indexes
+                if i.valid and i.method == "brin" and i.columns == pick.columns
+            ),
+            None,
+        )
+        if brin is not None and _single_btree(pick, table, pick.columns[0]):
+            served[id(pick)] = brin.name
+    if not served:
+        return picks
+    correlations = fetch_correlations(conn, snapshot.schema_name)
+    kept = []
+    for pick in picks:
         column = pick.columns[0] if pick.columns else ""
-        if (
-            existing is None
-            or table is None
-            or (table.name, column) not in ordered
-            or table_rows(table, usage) < BRIN_MIN_ROWS
-        ):
+        correlation = correlations.get((pick.table.partition(".")[2], column), 0.0)
+        if id(pick) not in served or abs(correlation) < BRIN_CORRELATION:
             kept.append(pick)
             continue
         costs = ", ".join(
@@ -174,9 +172,10 @@ def _without_flip_back(
             if c.cost_after is not None
         )
         notes.append(
-            f"left out {pick.index} (B-tree on {pick.table}.{column}, {costs}): the BRIN index "
-            f"{existing.name} already serves this ordered column; drop the BRIN index first if "
-            "the B-tree's lower cost matters more than its size"
+            f"left out {pick.index} (B-tree on {pick.table}.{column}"
+            + (f", {costs}" if costs else "")
+            + f"): the BRIN index {served[id(pick)]} already serves this ordered column; drop "
+            "it first if a B-tree's lower cost matters more than its size"
         )
     return kept
 

@@ -17,7 +17,7 @@ import psycopg
 from tools.catalog.models import SchemaSnapshot
 from tools.errors import Unsupported
 from tools.explain.plan_reading import walk
-from tools.indexes.brin import BRIN_MIN_ROWS, brin_choices
+from tools.indexes.brin import BRIN_MIN_ROWS, brin_choices, without_flip_back
 from tools.indexes.hypopg import HypoPG
 from tools.indexes.models import IndexSuggestion, QueryCost, spec_of
 from tools.indexes.operator_advice import rule_suggestions, table_rows
@@ -43,22 +43,22 @@ def access_method_suggestions(
     notes: list[str],
 ) -> list[IndexSuggestion]:
     """The B-tree picks with BRIN and rule-judged GIN/GiST added, within max_indexes."""
+    if max_indexes == 0:
+        return picks
+    kept = without_flip_back(conn, snapshot, usage, picks, notes)
     wanting = [q for q in queries if _may_want(q, snapshot, usage, brin=hypo is not None)]
-    if max_indexes == 0 or not wanting:
-        return picks
-    scanned = sequential_scans(conn, wanting)
-    if not scanned:
-        return picks
+    scanned = sequential_scans(conn, wanting) if wanting else {}
     brin: list[IndexSuggestion] = []
-    remaining = picks
-    if hypo is not None:
-        brin, remaining = brin_choices(conn, hypo, snapshot, usage, wanting, scanned, picks, notes)
-        if brin or len(remaining) != len(picks):
-            replan(conn, hypo, queries, [*remaining, *brin])
-    taken = _taken_names(snapshot, [*remaining, *brin])
-    rules = rule_suggestions(conn, snapshot, usage, wanting, scanned, taken, notes)
-    chosen = [*remaining, *brin, *rules][:max_indexes]
-    if any(s in chosen for s in rules):
+    if hypo is not None and scanned:
+        brin, kept = brin_choices(conn, hypo, snapshot, usage, wanting, scanned, kept, notes)
+    if hypo is not None and (brin or len(kept) != len(picks)):
+        replan(conn, hypo, queries, [*kept, *brin])
+    rules: list[IndexSuggestion] = []
+    if scanned:
+        taken = _taken_names(snapshot, [*kept, *brin])
+        rules = rule_suggestions(conn, snapshot, usage, wanting, scanned, taken, notes)
+    chosen = [*kept, *brin, *rules][:max_indexes]
+    if len(chosen) > len(kept) + len(brin):  # some rule-judged index made it in
         notes.append(RULE_NOTE)
     return chosen
 

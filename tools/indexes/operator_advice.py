@@ -122,9 +122,14 @@ def _big(table: Table, usage: Usage) -> bool:
 
 
 def table_rows(table: Table, usage: Usage) -> int:
-    """The larger of reltuples and n_live_tup (either can lag)."""
+    """The planner's row count (reltuples); n_live_tup only when never analyzed.
+
+    n_live_tup can count a bulk load twice when ANALYZE runs before its statistics are flushed.
+    """
+    if table.row_estimate:
+        return table.row_estimate
     stats = usage.tables.get(table.name)
-    return max(table.row_estimate or 0, stats.live_rows if stats else 0)
+    return stats.live_rows if stats else 0
 
 
 def _key_type(
