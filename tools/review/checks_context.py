@@ -27,4 +27,5 @@ def find_class(ctx: Context, name: str, near: ModelClass) -> ModelClass | None:
     folder = near.file.rpartition("/")[0]
     same_file = [c for c in found if c.file == near.file]
     same_folder = [c for c in found if c.file.rpartition("/")[0] == folder]
-    return (same_file or same_folder or found or [None])[0]
+    nearest = same_file or same_folder or found
+    return nearest[0] if nearest else None

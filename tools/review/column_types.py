@@ -5,6 +5,7 @@ and claim the column's type."""
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from tools.naming import quote_ident
 from tools.review.records import ModelField
@@ -42,7 +43,7 @@ def _json(s: Sides, draft: Draft, item: ModelField, db, spec) -> Issue | None:
     if item.pg_type != "json":
         return None
     other = next((c for c in (db, spec) if c is not None and c.type == "jsonb"), None)
-    where = dict(line=item.line, column=item.column, aspect=f"{item.column}:type")
+    where: dict[str, Any] = dict(line=item.line, column=item.column, aspect=f"{item.column}:type")
     if other is None:
         if db is None and spec is None:
             return Issue(
@@ -86,7 +87,7 @@ def _comment_choices(item: ModelField) -> list[str]:
 def _enum(s: Sides, draft: Draft, item: ModelField, db, spec) -> Issue | None:
     if item.enum or family(item.pg_type or "") != "text":
         return None
-    where = dict(line=item.line, column=item.column, aspect=f"{item.column}:type")
+    where: dict[str, Any] = dict(line=item.line, column=item.column, aspect=f"{item.column}:type")
     obj = f"{s.name}.{item.column}"
     for side, other in (("database", db), ("spec", spec)):
         if other is not None and other.enum:
@@ -134,7 +135,7 @@ def _naive(s: Sides, draft: Draft, item: ModelField, db, spec) -> Issue | None:
     )
     if not ((db is not None and db.type.startswith("timestamp without")) or spec_type == naive):
         return None
-    where = dict(line=item.line, column=item.column, aspect=f"{item.column}:type")
+    where: dict[str, Any] = dict(line=item.line, column=item.column, aspect=f"{item.column}:type")
     message = (
         f"{item.name} is a datetime (SQLModel 0.0.50 creates timestamptz and refuses naive "
         f"values) but the column is {naive}"

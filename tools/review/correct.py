@@ -50,7 +50,7 @@ def explicit_actions(table: Table) -> Table:
 
 def _imports(tree: ast.Module) -> list[tuple[str | None, str, str]]:
     """(module or None for `import x`, name, as written) of the module's imports."""
-    found = []
+    found: list[tuple[str | None, str, str]] = []
     for node in tree.body:
         if isinstance(node, ast.ImportFrom) and node.module:
             found += [(node.module, alias.name, alias.asname or alias.name) for alias in node.names]

@@ -11,6 +11,7 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass, field
 from functools import lru_cache
+from types import EllipsisType
 
 from tools.review.records import ModelField, ModelRelationship, Unread
 from tools.review.sqltypes import TypeReading, dotted, last_name, literal, python_type, sa_type
@@ -201,7 +202,7 @@ def read_relationship(stmt: ast.AnnAssign, scope: Scope, owner: str) -> ModelRel
     )
 
 
-def server_default(node: ast.AST, scope: Scope) -> str | type[Ellipsis] | None:
+def server_default(node: ast.AST, scope: Scope) -> str | EllipsisType | None:
     """SQL text of a server_default: text("now()"), func.now(), "x", true(); … if not literal."""
     name = call_name(node)
     if name == "text" and isinstance(node, ast.Call) and node.args:
@@ -391,7 +392,7 @@ def _column_keywords(
         if default is ...:
             scope.report(keywords["server_default"], where, "server_default is not readable")
         else:
-            result.server_default = default  # type: ignore[assignment]
+            result.server_default = default
 
 
 def _sa_column_kwargs(result: ModelField, node: ast.AST, scope: Scope) -> None:

@@ -44,7 +44,7 @@ def foreign_keys(s: Sides, draft: Draft) -> list[Issue]:
             wanted = spec or model or db
             assert wanted is not None
             if spec is None and model is not None and db is None:
-                changes: list[Side] = ["database"]
+                changes: list[str] = ["database"]
             elif spec is None and model is None:
                 changes = ["model"]
             else:

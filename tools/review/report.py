@@ -260,7 +260,7 @@ def _review_models(
     file_unread = unread_constructs([u for f in read + helpers for u in f.unread])
     shown = len(results)
     return ModelReview(
-        schema=schema,
+        schema_name=schema,
         against=sides,
         spec_path=spec.path if spec is not None and "spec" in sides else None,
         tenant_column=tenant,
@@ -279,7 +279,7 @@ def _review_models(
             corrected=sum(1 for r in reviews if mechanical(r)),
         ),
         models=results,
-        project_findings=sort_findings(project),  # type: ignore[arg-type]
+        project_findings=sort_findings(project),
         unread=file_unread,
         database_script=database_script(page[: len(results)]),
         notes=notes,

@@ -117,7 +117,8 @@ def page_results(
         here = [{**e, "schema": name} for e in enums]
         for position, code in render_corrected(items, name, here).items():
             corrected[id(items[position][0])] = code
-    results, size = [], 0
+    results: list[ModelResult] = []
+    size = 0
     for review in page:
         result = _result(review, corrected.get(id(review[0])))
         size += len(result.model_dump_json(exclude_none=True))
@@ -181,7 +182,7 @@ def _result(review: Review, code: Corrected | None) -> ModelResult:
         table=s.name if cls.table else None,
         location=cls.location,
         compared_with=[side for side in ("spec", "database") if getattr(s, side) is not None],
-        findings=sort_findings(_finding(i, cls, code) for i in issues),  # type: ignore[arg-type]
+        findings=sort_findings(_finding(i, cls, code) for i in issues),
         unread=unread_constructs(cls.unread),
         corrected_class=code.code if code else None,
         corrected_imports=code.imports if code else [],

@@ -7,13 +7,14 @@ names each side's value and the sides that must change.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from tools.naming import qualified
 from tools.review.records import ModelClass
 from tools.review.rules import RULES
-from tools.review.views import SIDES, Issue, Side, View
+from tools.review.views import SIDES, Issue, View
 from tools.spec import Entity, SchemaSpec, SpecColumn
 
 
@@ -56,19 +57,19 @@ class Sides:
         return f"spec line {found.line if found else self.entity.line}"
 
 
-def _values(values: dict[Side, str]) -> str:
+def _values(values: Mapping[Any, str]) -> str:
     return ", ".join(f"{side}: {values[side]}" for side in SIDES if side in values)
 
 
-def _who(sides: list[Side]) -> str:
+def _who(sides: list[str]) -> str:
     named = " and ".join(f"the {s}" for s in sides)
     return f"{named} should change" if sides else ""
 
 
 def difference(
-    code: str, _s: Sides, obj: str, what: str, values: dict[Side, str], **kw: Any
+    code: str, _s: Sides, obj: str, what: str, values: Mapping[Any, str], **kw: Any
 ) -> Issue:
     """A drift issue: `what` differs, each side's value, the sides (kw `sides`) that change."""
-    changes: list[Side] = kw.pop("sides")
+    changes: list[str] = kw.pop("sides")
     message = f"{what} differs ({_values(values)}): {_who(changes)}"
     return Issue(RULES[code], obj, message, sides=changes, mechanical="model" in changes, **kw)

@@ -195,7 +195,7 @@ def sa_type(
 
 def _sa_enum(
     args: list[ast.expr],
-    keywords: dict[str | None, ast.expr],
+    keywords: dict[str, ast.expr],
     enums: dict[str, str],
     constants: dict[str, object],
 ) -> TypeReading:

@@ -101,7 +101,7 @@ def index_definition(name: str, schema: str, table: str, index: Index) -> str:
 def _key_index(name: str, columns: list[str], primary: bool, schema: str, table: str) -> Index:
     index = Index(
         name=name,
-        keys=[{"column": c} for c in columns],  # type: ignore[misc]  # validated into IndexKey
+        keys=[{"column": c} for c in columns],
         unique=True,
         primary=primary,
         constraint=name,
@@ -117,7 +117,9 @@ def model_table(cls: ModelClass, schema: str) -> Table:
     taken: set[str] = set()
     columns = [model_column(cls, f, schema) for f in cls.fields]
     pk_columns = [f.column for f in cls.fields if f.primary_key]
-    primary = {"name": f"{table}_pkey", "columns": pk_columns} if pk_columns else None
+    primary: dict[str, Any] | None = (
+        {"name": f"{table}_pkey", "columns": pk_columns} if pk_columns else None
+    )
     foreign_keys = [
         _fk(table, schema, [f.column], [f.foreign_key], f.ondelete, taken)
         for f in cls.fields
@@ -157,7 +159,7 @@ def model_table(cls: ModelClass, schema: str) -> Table:
         ]
         index = Index(
             name=name,
-            keys=keys,  # type: ignore[arg-type]  # validated into IndexKey
+            keys=keys,
             unique=item.unique,
             method=item.method,
             predicate=item.predicate,

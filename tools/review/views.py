@@ -105,7 +105,7 @@ class Issue:
     message: str
     line: int
     evidence: str = ""
-    sides: list[Side] = field(default_factory=list)  # the sides to change
+    sides: list[str] = field(default_factory=list)  # the sides to change (Side names)
     ddl: str | None = None  # the database side's fix
     advice: str | None = None  # a spec edit or a choice, in words
     column: str | None = None  # the model column whose field line is the code fix
@@ -157,7 +157,7 @@ class Draft:
         if like is None:
             taken = {i.name for i in self.indexes.values()}
             name = default_name(self.base.name, key, "index", taken)
-            like = Index(name=name, keys=[{"column": c} for c in key], definition="")  # type: ignore[misc]
+            like = Index(name=name, keys=[{"column": c} for c in key], definition="")
         self.indexes[tuple(like.columns)] = like
         self.changed = True
 
