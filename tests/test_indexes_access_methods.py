@@ -22,6 +22,7 @@ from server.db import read_only_transaction
 from tests.conftest import fresh_database
 from tests.test_isolation_fix_closure import apply
 from tools.catalog.snapshot import fetch_snapshot
+from tools.codegen.generate import generate_model
 from tools.explain.query import explain_query
 from tools.indexes import render_indexes, suggest_indexes
 from tools.indexes.access_methods import TRIGRAM_CLASSES, fetch_operator_classes
@@ -387,6 +388,7 @@ def test_applied_advice_converges_and_sqlmodel_creates_the_same_indexes(
         second = advise(url, CONVERGE_QUERIES)
         assert second.suggestions == [], render_indexes(second)
         _assert_sqlmodel_round_trip(url, first)
+        _assert_generate_model_reads_them_back(url, first, tmp_path)
 
 
 class Point(sa.types.UserDefinedType):
@@ -435,3 +437,16 @@ def _assert_sqlmodel_round_trip(url: str, advice: IndexAdvice) -> None:
         )
     for suggestion in advice.suggestions:
         assert copied[suggestion.index].replace("roundtrip.", "public.") == public[suggestion.index]
+
+
+def _assert_generate_model_reads_them_back(url: str, advice: IndexAdvice, root: Path) -> None:
+    """generate_model writes each applied index with the same method and operator class."""
+    with psycopg.connect(url) as conn:
+        code = generate_model(conn, "database", schema="public", project_root=root).code
+    for suggestion in advice.suggestions:
+        start = code.index(f'"{suggestion.index}"')
+        call = code[start : code.index(")\n", start)]
+        assert f'postgresql_using="{suggestion.method}"' in call, call
+        opclass = suggestion.sqlmodel.partition("postgresql_ops={")[2].partition("}")[0]
+        if opclass:  # {'meta': 'jsonb_path_ops'}: the class, qualified or not
+            assert opclass.split(": ")[1].strip("'") in call, call
