@@ -10,7 +10,7 @@ import pytest
 
 from tests.conftest import run_ddl
 from tests.review_support import DRIFT_DDL, apply_corrections, codes, project_with
-from tools.review import RULES, review_models
+from tools.review import RULES, render_review, review_models
 
 TENANT = {"tenant_column": "org_id"}
 EVENTS_JSONB = "CREATE TABLE events (id serial PRIMARY KEY, payload jsonb)"
@@ -106,9 +106,7 @@ def test_every_rule_has_a_planted_case() -> None:
 
 def test_clean_drift_model_is_silent_against_its_database(tmp_path, admin, schema, ro) -> None:
     run_ddl(admin, schema, DRIFT_DDL)
-    review = review_models(
-        ro, schema=schema, project_root=project_with(tmp_path, "drift_clean.py")
-    )
+    review = review_models(ro, schema=schema, project_root=project_with(tmp_path, "drift_clean.py"))
     assert [f.code for m in review.models for f in m.findings] == []
     assert review.summary.compared_with_database == 2
     assert review.database_script is None
@@ -119,3 +117,12 @@ def test_readme_documents_every_code_with_its_name() -> None:
     assert "| `review_models` |" in readme
     missing = [r.code for r in RULES if f"| {r.code} | `{r.name}` |" not in readme]
     assert missing == []
+
+
+def test_render_review_shows_findings_fixes_and_corrected_classes(tmp_path) -> None:
+    review = review_models(None, project_root=project_with(tmp_path, "mod002_defect.py"))
+    text = render_review(review)
+    assert text.startswith("review_models: 2 models in 1 files")
+    assert "WARNING MOD002" in text and "app/mod002_defect.py:16" in text
+    assert 'ondelete="RESTRICT"' in text and "corrected class:" in text
+    assert "corrected class:" not in render_review(review, with_code=False)

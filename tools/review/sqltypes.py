@@ -176,6 +176,10 @@ def sa_type(
             zone = values[0]
         if zone is True:
             base = base.replace("without", "with")
+        precision = literal(keywords.get("precision"), constants)
+        if isinstance(precision, int) and not isinstance(precision, bool):
+            head, _, tail = base.partition(" ")
+            return TypeReading(f"{head}({precision}) {tail}")
     sizes = [v for v in values if isinstance(v, int) and not isinstance(v, bool)]
     if "length" in keywords and isinstance(literal(keywords["length"], constants), int):
         sizes = [literal(keywords["length"], constants)]  # type: ignore[list-item]
