@@ -33,6 +33,7 @@ CASES = [
     ("MOD013", "mod013_defect.py", "mod013_clean.py", None, {}),
     ("MOD014", "mod014_defect.py", "mod014_clean.py", EVENTS_NAIVE, {}),
     ("MOD015", "mod015_defect.py", "mod015_clean.py", None, {}),
+    ("MOD016", "mod016_defect.py", "mod016_clean.py", None, {}),
     *[
         (code, f"{code.lower()}_defect.py", "drift_clean.py", DRIFT_DDL, {})
         for code in RULES.titles()

@@ -16,6 +16,8 @@ from tools.review.keys import explicit_ondelete
 from tools.review.relations import check_relationships
 from tools.review.rules import RULES
 from tools.review.sides import Sides
+from tools.review.sqltypes import family, same_type
+from tools.review.tables import UNKNOWN
 from tools.review.views import Draft, Issue, Key
 
 CREATED = ("created_at", "createdat", "created", "inserted_at", "created_on", "creation_date")
@@ -76,6 +78,7 @@ def check_after_drift(s: Sides, draft: Draft, ctx: Context) -> list[Issue]:
     issues = _primary_key(s, draft)
     issues += _tenant(s, draft, ctx)
     issues += _foreign_keys(s, draft)
+    issues += _fk_types(s, draft, ctx)
     issues += _timestamps(s, draft)
     issues += _optional(s)
     issues += check_relationships(s, ctx)
@@ -216,6 +219,37 @@ def _foreign_keys(s: Sides, draft: Draft) -> list[Issue]:
                 issue.sides.append("database")
                 issue.ddl = ddl.create_index(s.target, index)
             issues.append(issue)
+    return issues
+
+
+def _fk_types(s: Sides, draft: Draft, ctx: Context) -> list[Issue]:
+    """MOD016: a foreign key column of another type than the column it references."""
+    issues = []
+    for key, fk in draft.foreign_keys.items():
+        target = ctx.targets.get((fk.ref_schema, fk.ref_table))
+        for column, ref_column in zip(key, fk.ref_columns, strict=False):
+            mine, theirs = draft.columns.get(column), target.column(ref_column) if target else None
+            if mine is None or theirs is None or f"{column}:type" in s.claimed:
+                continue
+            if mine.type in (UNKNOWN, theirs.type) or same_type(mine.type, theirs.type):
+                continue
+            same = family(mine.type) == family(theirs.type)
+            draft.column(column, type=theirs.type, enum=theirs.enum)
+            issues.append(
+                Issue(
+                    RULES["MOD016"],
+                    f"{s.name}.{column}",
+                    f"{column} is {mine.type} but references {fk.ref_table}.{ref_column}, which "
+                    f"is {theirs.type}"
+                    + (": ids past the smaller range cannot be stored" if same else "")
+                    + ("" if same else ": Postgres refuses the foreign key"),
+                    line=s.line(column),
+                    column=column,
+                    sides=["model"],
+                    mechanical=True,
+                    severity="warning" if same else "error",
+                )
+            )
     return issues
 
 

@@ -19,6 +19,7 @@ class Context:
     tenant_source: str = ""  # where the tenant column came from
     shared: set[str] = field(default_factory=set)
     owned: set[str] = field(default_factory=set)  # tables that carry the tenant column
+    targets: dict[tuple[str, str], Table] = field(default_factory=dict)  # FK targets by key
 
 
 def find_class(ctx: Context, name: str, near: ModelClass) -> ModelClass | None:

@@ -243,6 +243,9 @@ def _review_models(
         tenant_source=source,
         shared=set(spec.shared_tables) if spec else set(),
     )
+    for snapshot in databases.values():
+        ctx.targets.update({(t.schema_name, t.name): t for t in snapshot.tables})
+    ctx.targets.update({(t.schema_name, t.name): t for t in reversed(list(tables.values()))})
     if tenant:
         ctx.owned = {t.name for t in model_snapshot.tables if t.column(tenant)}
         ctx.owned |= {n for n, t in spec_tables.items() if t.column(tenant)}

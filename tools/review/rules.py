@@ -1,6 +1,6 @@
 """The rules of `review_models`: the architect's checklist on SQLModel code, and drift.
 
-MOD001 to MOD015 judge the code itself (the seeds' checklist); MOD020 to MOD030 compare each model
+MOD001 to MOD016 judge the code itself (the seeds' checklist); MOD020 to MOD030 compare each model
 with the spec's entity and the live table. Fix phases order the database side's DDL as the drift
 rules do: tables (2), columns (3), types and defaults (4), nullability (5), primary keys (6),
 unique constraints (7), foreign keys (8), indexes (9).
@@ -41,6 +41,13 @@ RULES = RuleSet(
             "error",
             LAST_PHASE,
             "relationship_without_fk",
+        ),
+        Rule(
+            "MOD016",
+            "foreign key column type differs from the column it references",
+            "error",
+            4,
+            "fk_type_mismatch",
         ),
         Rule("MOD020", "table missing on one side", "error", 2, "missing_table"),
         Rule("MOD021", "table of the spec or database without a model", "info", 2, "no_model"),
