@@ -10,7 +10,9 @@ wall time, all measured with the same HypoPG cost model.
 Needs a PostgreSQL with HypoPG installable:
     .venv/bin/python bench/indexes.py [postgresql://postgres@127.0.0.1:5432/postgres]
 The schema `bench_indexes` is created, used and dropped (--keep leaves it); --max=N sets
-max_indexes (default: as many as the hand-picked set).
+max_indexes (default: as many as the hand-picked set). Then bench/index_methods.py scores the
+GIN/GiST/trigram/full-text/BRIN shapes on real indexes in a database of its own (--no-methods
+leaves it out).
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ import time
 from dataclasses import dataclass
 
 import psycopg
+from index_methods import run_methods
 from index_peers import dexter_like, mcp_pro_like, pghero_like
 from psycopg import sql
 
@@ -156,6 +159,8 @@ def main() -> None:
         finally:
             if not keep:
                 admin.execute(sql.SQL("DROP SCHEMA {} CASCADE").format(sql.Identifier(SCHEMA)))
+    if "--no-methods" not in sys.argv:
+        run_methods(url)  # GIN, GiST, trigram, full text, BRIN: scored on real indexes (#16)
 
 
 def run(url: str, queries: list[str], hand: list[IndexSpec], max_indexes: int) -> None:

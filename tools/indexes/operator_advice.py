@@ -296,7 +296,8 @@ def _suggestion(
         f"claimed): no B-tree class has these operators, {opclass.method} {opclass.name} has "
         f"them; {'; '.join(seen)}; the plan reads {table.name} "
         f"({format_size(table.size_bytes)} with its indexes) with a sequential scan. "
-        f"Size ~{format_size(size)} (rough). Writes: "
+        f"Size ~{format_size(size)} (rough, from the key's average width: a GIN index is "
+        "several times smaller when keys repeat, larger when most are distinct). Writes: "
         + (GIN_WRITES if opclass.method == "gin" else GIST_WRITES)
         + f"; {_writes(usage, table.name)}."
     )
