@@ -185,3 +185,19 @@ def test_generated_models_of_every_corpus_spec_agree_with_their_spec(tmp_path) -
         assert review.summary.unread == 0, path.name
         reviewed += review.summary.models
     assert reviewed > 100
+
+
+def test_models_of_a_schema_the_database_lacks_are_noted_not_fatal(tmp_path, pg_url) -> None:
+    (tmp_path / "app").mkdir()
+    (tmp_path / "app" / "models.py").write_text(
+        "from sqlmodel import Field, SQLModel\n\n\n"
+        "class Log(SQLModel, table=True):\n"
+        '    __table_args__ = {"schema": "no_such_schema_here"}\n\n'
+        "    id: int | None = Field(default=None, primary_key=True)\n\f\n",
+        encoding="utf-8",
+    )
+    with read_only(pg_url) as conn:
+        review = review_models(conn, project_root=tmp_path)
+    assert any("no_such_schema_here" in note for note in review.notes)
+    assert review.summary.compared_with_database == 0
+    assert review.models[0].location == "app/models.py:4"

@@ -44,7 +44,7 @@ def parse_module(path: str, text: str | None, problem: str = "") -> Module:
     if text is None:
         unread = Unread(path, 1, "file", problem)
         return Module(path, Scope(path, []), None, problem=unread)
-    lines = text.splitlines()
+    lines = re.split(r"\r\n|\r|\n", text)  # the line breaks ast counts, no others
     scope = Scope(path, lines)
     try:
         tree = ast.parse(text, filename=path)

@@ -23,7 +23,7 @@ import psycopg
 from pydantic import BaseModel, ConfigDict, Field
 
 from tools.catalog import SchemaSnapshot, Table, fetch_snapshot
-from tools.errors import ConfigError
+from tools.errors import ConfigError, NotFound
 from tools.findings import SEVERITY_ORDER, finding, sort_findings
 from tools.review.checks import check_after_drift, check_tenant_presence
 from tools.review.checks_context import Context, find_class
@@ -224,8 +224,15 @@ def _review_models(
         if conn is None:
             notes.append("no database connection: the database side was not compared")
         else:
-            for name in sorted({c.schema or schema for c in classes} | {schema}):
-                databases[name] = fetch_snapshot(conn, name)
+            databases[schema] = fetch_snapshot(conn, schema)  # an unknown schema is an error
+            for name in sorted({c.schema for c in classes if c.schema} - {schema}):
+                try:
+                    databases[name] = fetch_snapshot(conn, name)
+                except NotFound:
+                    notes.append(
+                        f"schema {name!r} of some models is not in the database: those models "
+                        "were not compared with it (CREATE SCHEMA first)"
+                    )
     spec_tables: dict[str, Table] = {}
     if "spec" in sides:
         if spec is None:
