@@ -131,7 +131,8 @@ def configure_logging(settings: Settings) -> None:
     for name, level in levels.items():
         logging.getLogger(name).setLevel(level)
     for handler in logging.getLogger().handlers:
-        handler.addFilter(MaskingFilter(settings.database_url))
+        token = settings.http_token.get_secret_value() if settings.http_token else ""
+        handler.addFilter(MaskingFilter(settings.database_url, (token,)))
 
 
 def database_url(settings: Settings) -> str:
@@ -145,14 +146,14 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     """Run the MCP server until the client goes away."""
     from server.app import build_server
 
-    server = build_server(settings)
     if args.transport == "stdio":
-        server.run("stdio")
-    else:
-        host, port = args.host or settings.http_host, args.port or settings.http_port
-        # uvicorn's own "running on" line is INFO, below the third-party level: say it here.
-        print(f"pgarchitect: listening on http://{host}:{port}/mcp", file=sys.stderr, flush=True)
-        server.run("streamable-http", host=host, port=port)
+        build_server(settings).run("stdio")
+        return 0
+    from server.http import check_exposure, serve_http
+
+    host, port = args.host or settings.http_host, args.port or settings.http_port
+    check_exposure(host, settings)  # before anything starts: no token, no public address
+    serve_http(build_server(settings), settings, host, port)  # says "listening on" once bound
     return 0
 
 

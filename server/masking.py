@@ -84,9 +84,10 @@ class MaskingFilter(logging.Filter):
     """Masks URLs and the configured password in every log record, whoever logs it (tracebacks
     included)."""
 
-    def __init__(self, url: str | None) -> None:
+    def __init__(self, url: str | None, secrets: tuple[str, ...] = ()) -> None:
         super().__init__()
         self.url = url
+        self.secrets = tuple(secret for secret in secrets if secret)
 
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
@@ -96,6 +97,8 @@ class MaskingFilter(logging.Filter):
         if record.stack_info:
             message += "\n" + record.stack_info
             record.stack_info = None
+        for secret in self.secrets:
+            message = message.replace(secret, MASK)
         record.msg = mask_text(message, self.url)
         record.args = ()
         record.exc_text = None
