@@ -30,7 +30,7 @@ def filter_method(condition: str) -> tuple[str, str] | None:
         (statement,) = pglast.parse_sql(f"SELECT 1 WHERE {condition}")
     except (pglast.parser.ParseError, ValueError):
         return None  # plan text such as '(hashed SubPlan 1)'
-    for node in walk_ast(statement.stmt.whereClause):
+    for node in walk_ast(statement.stmt.whereClause):  # type: ignore[union-attr]
         if isinstance(node, ast.A_Expr) and node.name and len(node.name) == 1:
             method = _method(node.name[0].sval, node)
             if method is not None:
@@ -69,9 +69,10 @@ def _cast(node: Any) -> str | None:
     """The type a plan casts a value to: 'jsonb', 'array', 'int4range'…, None if not cast."""
     if not isinstance(node, ast.TypeCast):
         return None
-    if node.typeName.arrayBounds:
-        return "array"
-    return node.typeName.names[-1].sval
+    type_name = node.typeName
+    if type_name is None or not type_name.names:
+        return None
+    return "array" if type_name.arrayBounds else type_name.names[-1].sval
 
 
 def _literal(node: Any) -> str | None:

@@ -208,7 +208,7 @@ def _suggestion(
         )
         for q in users
     ]
-    best = max(1 - proof.costs[q.id] / q.cost_before for q in users if q.cost_before)  # type: ignore[operator]
+    best = max(1 - proof.costs[q.id] / q.cost_before for q in users if q.cost_before)
     compared = ", ".join(
         f"{q.id} {q.cost_before:.0f} → BRIN {proof.costs[q.id]:.0f} "
         f"(B-tree {btree.costs[q.id]:.0f})"

@@ -233,7 +233,7 @@ def _selective(
     conn: psycopg.Connection, group: Found, rows: int
 ) -> list[tuple[Query, OperatorUse, float | None]]:
     """The uses the planner estimates selective enough (nearest-row ORDER BY always is)."""
-    kept = []
+    kept: list[tuple[Query, OperatorUse, float | None]] = []
     for query, use, _ in group.uses:
         short = use.pattern is not None and longest_literal(use.pattern) < TRIGRAM_MIN
         if short and use.operator in ("~~", "~~*"):

@@ -67,11 +67,13 @@ class OperatorIndex(BaseModel):
             return None
         if opclass.schema_name in (None, *BUILT_IN):
             return sql.SQL(quote_ident(opclass.name))
-        return sql.SQL(qualified(opclass.schema_name, opclass.name))  # type: ignore[arg-type]
+        return sql.SQL(qualified(opclass.schema_name, opclass.name))
 
     def create_sql(self) -> str:
         """The statements to run, one a line: CREATE EXTENSION when needed, CREATE INDEX."""
-        key = sql.SQL(self.key_text) if self.expression else sql.Identifier(self.key)
+        key: sql.Composable = (
+            sql.SQL(self.key_text) if self.expression else sql.Identifier(self.key)
+        )
         opclass = self._opclass_sql()
         if opclass is not None:
             key = sql.SQL("{} {}").format(key, opclass)

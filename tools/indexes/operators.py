@@ -93,7 +93,7 @@ def _statement(node: Any, outer: list[Scope], snapshot: SchemaSnapshot) -> Itera
 def _conjuncts(node: Any) -> Iterator[Any]:
     """The AND-ed parts of a condition (OR branches would need a BitmapOr: not followed)."""
     if isinstance(node, ast.BoolExpr) and node.boolop == BoolExprType.AND_EXPR:
-        for arg in node.args:
+        for arg in node.args or ():
             yield from _conjuncts(arg)
     elif node is not None:
         yield node
@@ -137,8 +137,9 @@ def _key(
     found = _column(node, chain)
     if found is not None:
         return found[0], _alias(node, found[0], chain), found[1], (found[1],), None, 0
-    if not isinstance(node, ast.FuncCall) or len(node.funcname) != 1 or node.agg_star:
+    if not isinstance(node, ast.FuncCall) or len(node.funcname or ()) != 1 or node.agg_star:
         return None
+    function = node.funcname[0].sval  # type: ignore[index]
     columns = [_column(ref, chain) for ref in _column_refs(node)]
     tables = {id(c[0]) for c in columns if c is not None}
     if not columns or None in columns or len(tables) != 1 or node.over is not None:
@@ -147,13 +148,13 @@ def _key(
     first = next(_column_refs(node))
     bare = copy.deepcopy(node)
     for ref in _column_refs(bare):
-        ref.fields = ref.fields[-1:]  # an index expression names its columns bare
+        ref.fields = (ref.fields or ())[-1:]  # an index expression names its columns bare
     return (
         table,
         _alias(first, table, chain),
         _render(bare),
         tuple(dict.fromkeys(c[1] for c in columns if c is not None)),
-        node.funcname[0].sval,
+        function,
         len(node.args or ()),
     )
 
@@ -161,8 +162,8 @@ def _key(
 def _alias(ref: Any, table: Table, chain: list[Scope]) -> str:
     while isinstance(ref, ast.TypeCast):
         ref = ref.arg
-    if isinstance(ref, ast.ColumnRef) and len(ref.fields) >= 2:
-        return ref.fields[-2].sval
+    if isinstance(ref, ast.ColumnRef) and len(ref.fields or ()) >= 2:
+        return ref.fields[-2].sval  # type: ignore[index]
     for scope in chain:
         for name, scoped in scope.items():
             if scoped is table:
@@ -209,7 +210,7 @@ def _renumbered(node: ast.A_Expr) -> ast.A_Expr:
     copied = copy.deepcopy(node)
     numbers: dict[int, int] = {}
     for param in [n for n in walk_ast(copied) if isinstance(n, ast.ParamRef)]:
-        param.number = numbers.setdefault(param.number, len(numbers) + 1)
+        param.number = numbers.setdefault(param.number or 0, len(numbers) + 1)
     return copied
 
 
