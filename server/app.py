@@ -5,32 +5,38 @@ the server's lifespan. Errors raised on purpose become `ToolError`s naming probl
 anything else is logged with its traceback here and reaches the client as one sentence.
 """
 
-import json
 import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from functools import partial
-from typing import Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import anyio
 from mcp.server.mcpserver import Context, MCPServer
-from mcp.types import CallToolResult, TextContent, ToolAnnotations
+from mcp.types import ToolAnnotations
 from pydantic import BaseModel
 
-from server.arguments import readable_argument_errors
-from server.budget import fit_to_budget
+from server.arguments import readable_argument_errors, refuse_unknown_arguments
 from server.config import Settings
 from server.db import Database, embedded_data_dir, start_embedded
 from server.deadline import CallDeadline, run_cancellable
 from server.edge import to_tool_error
+from server.paging import AnswerStore
 from server.progress import mcp_progress
-from server.registration import Prepare, ToolDef, add_tool, mcp_parameter
+from server.registration import (
+    Prepare,
+    ToolDef,
+    add_tool,
+    mcp_parameter,
+    registered_on_first_use,
+)
 from server.version import package_version
-from tools import codegen, drift, explain, indexes, isolation, review, spec
-from tools.catalog import reflect
 from tools.errors import PgArchitectError
 from tools.progress import reporting
+
+if TYPE_CHECKING:  # the tools are imported on first use (start-up time, #10)
+    from tools.spec import SchemaSpec
 
 log = logging.getLogger("pgarchitect")
 T = TypeVar("T")
@@ -48,6 +54,7 @@ class AppState:
 
     settings: Settings
     database: Database | None = None
+    answers: AnswerStore = field(default_factory=AnswerStore)  # pages kept under cursors
     _lock: Any = field(default_factory=anyio.Lock)
 
     async def db(self) -> Database:
@@ -94,45 +101,10 @@ async def run_in_db(ctx: Context, tool: str, fn: Callable[..., T], *args: Any, *
         raise to_tool_error(err, tool, state.settings, url) from None
 
 
-# How to narrow each tool's call when its answer had to be shortened.
-NARROWING = {
-    "validate_isolation": "fix the errors first, or pass suppress=['ISO0NN', 'ISO0NN:table'] for "
-    "accepted findings; the fix_script holds every statement when it fits",
-    "suggest_indexes": "pass fewer queries or a smaller max_indexes; schema rules come first",
-    "compare_spec_to_database": "update the spec or the database for the first findings, then "
-    "call again",
-    "generate_model": "pass tables=['name', 'prefix*'], or path='models.py' to write the module "
-    "to a file under the project root",
-    "read_schema_spec": "read the spec file itself for the rest",
-    "review_models": "pass paths=['app/models/*.py'], or follow next_cursor",
-}
-
-
-def _without_nulls(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {k: _without_nulls(v) for k, v in value.items() if v is not None}
-    if isinstance(value, list):
-        return [_without_nulls(v) for v in value]
-    return value
-
-
-def respond(result: BaseModel, tool: str = "") -> CallToolResult:
-    """Structured content for programs, compact JSON text (no nulls) for the model, both cut to
-    fit an assistant's context (reflect_database sizes its own answers)."""
-    data = result.model_dump(mode="json", by_alias=True)
-    notes = [] if tool == "reflect_database" else fit_to_budget(data)
-    text = json.dumps(_without_nulls(data), separators=(",", ":"), ensure_ascii=False)
-    if notes:
-        how = NARROWING.get(tool, "narrow the call")
-        text = (
-            f"note: the answer was shortened to fit ~20k tokens ({'; '.join(notes)}); {how}.\n"
-            + text
-        )
-    return CallToolResult(content=[TextContent(type="text", text=text)], structured_content=data)
-
-
-def project_spec(settings: Settings) -> spec.SchemaSpec | None:
+def project_spec(settings: Settings) -> "SchemaSpec | None":
     """The project's spec when its file exists and reads; None otherwise (tools then detect)."""
+    from tools import spec
+
     path = settings.resolved_spec_path
     if not path.is_file():
         return None
@@ -143,7 +115,9 @@ def project_spec(settings: Settings) -> spec.SchemaSpec | None:
         return None
 
 
-def _read_spec(settings: Settings, path: str | None) -> spec.SchemaSpec:
+def _read_spec(settings: Settings, path: str | None) -> "SchemaSpec":
+    from tools import spec
+
     return spec.read_schema_spec(
         path, project_root=settings.project_root, default_path=settings.resolved_spec_path
     )
@@ -177,11 +151,13 @@ def _project_root(settings: Settings, _arguments: dict[str, Any]) -> Any:
     return settings.project_root
 
 
-def _spec_from_path(settings: Settings, arguments: dict[str, Any]) -> spec.SchemaSpec:
+def _spec_from_path(settings: Settings, arguments: dict[str, Any]) -> "SchemaSpec":
     return _read_spec(settings, arguments.pop("path", None))
 
 
 def _spec_snapshot(settings: Settings, arguments: dict[str, Any]) -> Any:
+    from tools import spec
+
     spec_path = arguments.pop("spec_path", None)
     if arguments.get("source") != "spec":
         return None
@@ -191,71 +167,81 @@ def _spec_snapshot(settings: Settings, arguments: dict[str, Any]) -> Any:
 
 
 SPEC_PATH_DOC = "path: the spec file under the project root (default: the project's spec)."
-TOOLS = [
-    ToolDef(
-        spec.read_schema_spec,
-        "Read the project's schema spec",
-        server_args={
-            "project_root": _project_root,
-            "default_path": lambda settings, _: settings.resolved_spec_path,
-        },
-    ),
-    ToolDef(reflect.reflect_database, "Reflect the live database schema"),
-    ToolDef(
-        drift.compare_spec_to_database,
-        "Compare the spec with the live database (drift)",
-        server_args={"spec": _spec_from_path},
-        extra_params=(mcp_parameter("path", str | None),),
-        extra_doc=SPEC_PATH_DOC,
-    ),
-    ToolDef(
-        isolation.validate_isolation,
-        "Prove multi-tenant isolation (RLS, tenant columns, policies)",
-        server_args={"spec": lambda settings, _: project_spec(settings)},
-    ),
-    ToolDef(indexes.suggest_indexes, "Suggest indexes, proven with the planner"),
-    ToolDef(
-        explain.explain_query,
-        "Explain one query's plan",
-        server_args={"allow_analyze": lambda settings, _: settings.allow_analyze},
-    ),
-    ToolDef(
-        codegen.generate_model,
-        "Generate SQLModel classes that recreate the schema",
-        server_args={
-            "project_root": _project_root,
-            "spec_snapshot": _spec_snapshot,
-            "tenant_column": lambda _settings, arguments: arguments.pop("tenant_column", None),
-            "assumptions": lambda _settings, _arguments: None,
-        },
-        extra_params=(mcp_parameter("spec_path", str | None),),
-        extra_doc="spec_path: the spec file for source='spec' (default: the project's spec).",
-        needs_db=lambda arguments: arguments.get("source") != "spec",
-        # Reads the database only; writes a file under the project root when `path` is given.
-        annotations=ToolAnnotations(
-            read_only_hint=False,
-            destructive_hint=False,
-            idempotent_hint=True,
-            open_world_hint=False,
+
+
+def tool_defs() -> list[ToolDef]:
+    """How each tool is served; importing the tools takes a second (SQLAlchemy, SQLModel,
+    pglast), so this runs on the first request that needs them, not at start-up."""
+    from tools import codegen, drift, explain, indexes, isolation, review, spec
+    from tools.catalog import reflect
+
+    return [
+        ToolDef(
+            spec.read_schema_spec,
+            "Read the project's schema spec",
+            server_args={
+                "project_root": _project_root,
+                "default_path": lambda settings, _: settings.resolved_spec_path,
+            },
+            spec_argument="path",
         ),
-    ),
-    ToolDef(
-        review.review_models,
-        "Review the project's SQLModel models against the checklist, spec and database",
-        server_args={
-            "project_root": _project_root,
-            "spec": lambda settings, _: project_spec(settings),
-            "budget": lambda _settings, _arguments: review.ANSWER_BUDGET,
-        },
-        # Reviewing against the spec alone opens no transaction.
-        needs_db=lambda arguments: "database" in (arguments.get("against") or ["database"]),
-    ),
-]
+        ToolDef(reflect.reflect_database, "Reflect the live database schema"),
+        ToolDef(
+            drift.compare_spec_to_database,
+            "Compare the spec with the live database (drift)",
+            server_args={"spec": _spec_from_path},
+            extra_params=(mcp_parameter("path", str | None),),
+            extra_doc=SPEC_PATH_DOC,
+            spec_argument="path",
+        ),
+        ToolDef(
+            isolation.validate_isolation,
+            "Prove multi-tenant isolation (RLS, tenant columns, policies)",
+            server_args={"spec": lambda settings, _: project_spec(settings)},
+        ),
+        ToolDef(indexes.suggest_indexes, "Suggest indexes, proven with the planner"),
+        ToolDef(
+            explain.explain_query,
+            "Explain one query's plan",
+            server_args={"allow_analyze": lambda settings, _: settings.allow_analyze},
+        ),
+        ToolDef(
+            codegen.generate_model,
+            "Generate SQLModel classes that recreate the schema",
+            server_args={
+                "project_root": _project_root,
+                "spec_snapshot": _spec_snapshot,
+                "tenant_column": lambda _settings, arguments: arguments.pop("tenant_column", None),
+                "assumptions": lambda _settings, _arguments: None,
+            },
+            extra_params=(mcp_parameter("spec_path", str | None),),
+            extra_doc="spec_path: the spec file for source='spec' (default: the project's spec).",
+            needs_db=lambda arguments: arguments.get("source") != "spec",
+            spec_argument="spec_path",
+            # Reads the database only; writes a file under the project root when `path` is given.
+            annotations=ToolAnnotations(
+                read_only_hint=False,
+                destructive_hint=False,
+                idempotent_hint=True,
+                open_world_hint=False,
+            ),
+        ),
+        ToolDef(
+            review.review_models,
+            "Review the project's SQLModel models against the checklist, spec and database",
+            server_args={
+                "project_root": _project_root,
+                "spec": lambda settings, _: project_spec(settings),
+                "budget": lambda settings, _arguments: settings.answer_budget - 1_000,
+            },
+            # Reviewing against the spec alone opens no transaction.
+            needs_db=lambda arguments: "database" in (arguments.get("against") or ["database"]),
+        ),
+    ]
 
 
 def build_server(settings: Settings) -> MCPServer:
     """The MCP server with its lifespan (settings, lazily opened pool), tools and resources."""
-    from resources import register_resources
 
     @asynccontextmanager
     async def lifespan(_: MCPServer) -> AsyncIterator[AppState]:
@@ -266,6 +252,7 @@ def build_server(settings: Settings) -> MCPServer:
             if state.database is not None:
                 await anyio.to_thread.run_sync(state.database.close)
 
+    known: dict[str, list[str]] = {}  # tool -> its arguments, once registered
     server = MCPServer(
         name="pgarchitect",
         title="pgarchitect: Postgres/SQLModel database architect",
@@ -273,9 +260,19 @@ def build_server(settings: Settings) -> MCPServer:
         version=package_version(),
         lifespan=lifespan,
         log_level="WARNING",
-        middleware=[readable_argument_errors],
+        middleware=[
+            registered_on_first_use(lambda: register(server, settings, known)),
+            refuse_unknown_arguments(known),
+            readable_argument_errors,
+        ],
     )
-    for tool_def in TOOLS:
-        add_tool(server, tool_def, call_tool, respond)
-    register_resources(server, settings, run_in_db)
     return server
+
+
+def register(server: MCPServer, settings: Settings, known: dict[str, list[str]]) -> None:
+    """Register the tools, resources and prompts (on the first request that needs them)."""
+    from resources import register_resources
+
+    for tool_def in tool_defs():
+        known[tool_def.name] = add_tool(server, tool_def, call_tool)
+    register_resources(server, settings, run_in_db)

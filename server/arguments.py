@@ -7,8 +7,11 @@ with documentation links. This middleware rewrites that text on `tools/call` res
 
 from __future__ import annotations
 
+import difflib
 import re
 from typing import Any
+
+from mcp.types import CallToolResult, TextContent
 
 PYDANTIC_ERROR = re.compile(
     r"^(?P<field>\S[^\n]*)\n\s+(?P<message>[^\[\n]+?)\s*"
@@ -44,3 +47,31 @@ async def readable_argument_errors(ctx: Any, call_next: Any) -> Any:
             if isinstance(block, dict) and block.get("type") == "text":
                 block["text"] = rewrite_argument_error(block.get("text", ""))
     return result
+
+
+def unknown_argument(name: str, valid: list[str]) -> str:
+    """The error for an argument a tool does not take, naming the closest one it does."""
+    close = difflib.get_close_matches(name, valid, n=1, cutoff=0.5)
+    hint = f"did you mean {close[0]!r}?" if close else f"it takes {', '.join(sorted(valid))}"
+    return f"unknown argument {name!r}; {hint}"
+
+
+def refuse_unknown_arguments(known: dict[str, list[str]]) -> Any:
+    """Server middleware: a tools/call with an argument the tool does not take is an error
+    result naming it and the closest valid one, instead of the argument silently ignored."""
+
+    async def middleware(ctx: Any, call_next: Any) -> Any:
+        params = getattr(ctx, "params", None)
+        if getattr(ctx, "method", None) == "tools/call" and isinstance(params, dict):
+            valid = known.get(str(params.get("name")))
+            arguments = params.get("arguments")
+            if valid is not None and isinstance(arguments, dict):
+                unknown = [key for key in arguments if key not in valid]
+                if unknown:
+                    message = "; ".join(unknown_argument(key, valid) for key in unknown)
+                    text = TextContent(type="text", text=f"{params['name']}: {message}")
+                    refused = CallToolResult(content=[text], is_error=True)
+                    return refused.model_dump(by_alias=True, mode="json", exclude_none=True)
+        return await call_next(ctx)
+
+    return middleware

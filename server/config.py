@@ -75,6 +75,13 @@ class Settings(BaseSettings):
         validation_alias="PGARCHITECT_CALL_TIMEOUT",
         description="seconds one tool call may take, all its statements together",
     )
+    answer_budget: int = Field(
+        60_000,
+        ge=5_000,
+        le=10_000_000,
+        validation_alias="PGARCHITECT_ANSWER_BUDGET",
+        description="characters of compact JSON per tool answer; larger answers come in pages",
+    )
     allow_analyze: bool = Field(
         False,
         validation_alias="PGARCHITECT_ALLOW_ANALYZE",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from tests.conftest import run_ddl
@@ -126,12 +128,13 @@ async def test_spec_tools_read_the_project_spec_and_refuse_paths_outside(connect
         )
 
 
-async def test_a_report_too_large_for_the_context_is_shortened_with_a_note(
+async def test_a_report_larger_than_the_budget_comes_in_pages_with_a_notice(
     admin, schema, pg_url, monkeypatch, tmp_path
 ):
     from mcp import Client
 
     from server.app import build_server
+    from server.budget import join_pages
     from server.config import load_settings
 
     tables = "".join(
@@ -141,12 +144,26 @@ async def test_a_report_too_large_for_the_context_is_shortened_with_a_note(
     )
     run_ddl(admin, schema, "CREATE TABLE orgs (id uuid PRIMARY KEY);" + tables)
     monkeypatch.setenv("DATABASE_URL", pg_url)
+    pages = []
     async with Client(build_server(load_settings(project_root=tmp_path))) as client:
-        result = await client.call_tool("validate_isolation", {"schema": schema})
-    text = result.content[0].text
-    assert not result.is_error and text.startswith("note: the answer was shortened")
-    assert len(text) < 90_000 and "suppress=" in text.splitlines()[0]
-    assert result.structured_content["verdict"] == "not isolated"
+        arguments = {"schema": schema}
+        while True:
+            result = await client.call_tool("validate_isolation", arguments)
+            assert not result.is_error, result.content[0].text
+            page = result.structured_content
+            assert result.content[0].text == json.dumps(
+                page, separators=(",", ":"), ensure_ascii=False
+            )
+            assert len(result.content[0].text) <= 60_000
+            pages.append(page)
+            if page["next_cursor"] is None:
+                break
+            assert page["notice"].startswith(f"Page {len(pages)} of ")
+            assert f"cursor={page['next_cursor']!r}" in page["notice"]
+            arguments = {"schema": schema, "cursor": page["next_cursor"]}
+    assert len(pages) > 1 and pages[-1]["notice"] is None
+    report = join_pages(pages)
+    assert report["verdict"] == "not isolated" and len(report["tables"]) == 151
 
 
 async def test_schema_resource_summarizes_a_live_schema(connect, admin, schema):
