@@ -35,6 +35,7 @@ from tools.indexes.models import IndexSpec, IndexSuggestion, QueryCost, create_s
 from tools.indexes.queries import Query, reason, representatives
 from tools.indexes.rules import RULES
 from tools.indexes.usage import Usage
+from tools.progress import report_progress
 from tools.query_safety import plan_cost
 
 __all__ = ["HypoPG", "measure", "proven_suggestions"]
@@ -109,9 +110,11 @@ class Prover:
         # Ties (same plan cost) go to the smaller index, then to the earlier candidate.
         heap: list[tuple[float, int, int, int]] = []
         for number, candidate in enumerate(candidates):
+            report_progress(number, len(candidates), f"HypoPG: {candidate.spec.label()}")
             gain = self.evaluate(candidate)
             if gain > 0:
                 heap.append((-gain, candidate.size, number, 0))
+        report_progress(len(candidates), len(candidates), "HypoPG: candidates evaluated")
         heapq.heapify(heap)
         picked: list[Candidate] = []
         while heap and len(picked) < max_indexes:
