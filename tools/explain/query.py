@@ -13,6 +13,7 @@ from typing import Any
 import psycopg
 from pydantic import BaseModel, Field
 
+from tools.errors import Unsupported
 from tools.explain.plan_reading import (
     MAX_TEXT,
     node_label,
@@ -20,7 +21,6 @@ from tools.explain.plan_reading import (
     read_plan,
     walk,
 )
-from tools.errors import Unsupported
 from tools.findings import Finding, sort_findings
 from tools.query_safety import QueryKind, check_query, plan, schema_first_on_path
 
