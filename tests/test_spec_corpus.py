@@ -142,7 +142,9 @@ def test_real_corpus_tables_with_columns_are_all_found() -> None:
     for path in REAL_FILES:
         spec = parse_spec(_read(path), path.name)
         names = {e.name for e in spec.entities}
-        wanted = next(v for k, v in expected.items() if path.name.startswith(k))
+        wanted = next((v for k, v in expected.items() if path.name.startswith(k)), None)
+        if wanted is None:  # the files shared later are held to "every table found" above
+            continue
         assert wanted <= names, (path.name, wanted - names)
 
 

@@ -16,7 +16,9 @@ async def test_design_table_uses_the_spec_tenant_column_and_optimize_query_its_s
         assert {"review_schema", "design_table", "optimize_query"} <= set(prompts)
         design = await client.get_prompt("design_table", {"description": "invoices"})
         text = design.messages[0].content.text
-        assert "tenant-owned through 'org_id' (the spec)" in text and "through 'tenant_id'" not in text
+        assert (
+            "tenant-owned through 'org_id' (the spec)" in text and "through 'tenant_id'" not in text
+        )
         optimize = await client.get_prompt(
             "optimize_query", {"query": "SELECT * FROM tasks WHERE org_id = $1", "schema": "s"}
         )

@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from tools.spec.ledger import LineLedger
 from tools.spec.merge import merge_column
 from tools.spec.model import (
     Entity,
@@ -20,8 +21,11 @@ from tools.spec.model import (
     SpecColumn,
     SpecConstraint,
     SpecEnum,
+    SpecFunction,
     SpecIndex,
     SpecPolicy,
+    SpecTrigger,
+    SpecView,
     SpecWarning,
 )
 from tools.spec.names import match_key, resolver, snake
@@ -69,14 +73,39 @@ class SpecBuilder:
     py_classes: dict[str, Any] = field(default_factory=dict)
     prisma_maybe: list[str] = field(default_factory=list)
     type_names: list[tuple[str, str]] = field(default_factory=list)
+    functions: dict[str, SpecFunction] = field(default_factory=dict)
+    triggers: dict[str, SpecTrigger] = field(default_factory=dict)
+    views: dict[str, SpecView] = field(default_factory=dict)
+    ledger: LineLedger = field(default_factory=LineLedger)
+    _warned: set[tuple[int, str]] = field(default_factory=set)
+    unread_count: int = 0
+    unread_share: float = 0.0
 
     # --- collecting ----------------------------------------------------------------------
 
     def warn(self, line: int, message: str) -> None:
         """A line not read, or read with a guess."""
+        if (line, message) in self._warned:
+            return
+        self._warned.add((line, message))
         text = self.lines[line - 1].strip() if 0 < line <= len(self.lines) else ""
-        if not any(w.line == line and w.message == message for w in self.warnings):
-            self.warnings.append(SpecWarning(line=line, message=message, text=text[:160]))
+        self.warnings.append(SpecWarning(line=line, message=message, text=text[:160]))
+
+    def add_object(self, kind: str, name: str, line: int, **facts: Any) -> None:
+        """A function, trigger or view (facts merged into one already seen of that name)."""
+        kinds: dict[str, tuple[dict[str, Any], type]] = {
+            "function": (self.functions, SpecFunction),
+            "trigger": (self.triggers, SpecTrigger),
+            "view": (self.views, SpecView),
+        }
+        known, record = kinds[kind]
+        found = known.get(name)
+        if found is None:
+            known[name] = record(name=name, line=line, **facts)
+            return
+        for key, value in facts.items():
+            if value and not getattr(found, key):
+                setattr(found, key, value)
 
     def entity(
         self,
@@ -114,6 +143,7 @@ class SpecBuilder:
             self.dialects.update(private["_dialects"])
         existing = entity.column(column.name)
         column._source = source
+        self.ledger.mark(column.line)
         if existing is None:
             column.stated = sorted(set(column.stated))
             column._rank = RANK.get(source, 3)
@@ -131,6 +161,7 @@ class SpecBuilder:
         self, entity: Entity, kind: str, columns: list[str], line: int, name: str | None = None
     ) -> None:
         """A primary key or unique constraint: on the column when single, else table-level."""
+        self.ledger.mark(line)
         single = entity.column(columns[0]) if len(columns) == 1 else None
         if kind == "primary key":
             for column_name in columns:
@@ -165,6 +196,7 @@ class SpecBuilder:
             self._check_entity(entity)
         finish_indexes(self, names, {e.name for e in future})
         resolve_relationships(self, entities, resolve)
+        self._unread(entities + future)
         tenant = self.tenant_column
         # Shared tables the spec does not define are kept: the database may well have them.
         shared = sorted({resolve(n) or n for n in self.shared})
@@ -177,13 +209,34 @@ class SpecBuilder:
             relationships=self.relationships,
             enums=list(self.enums.values()),
             policies=self.policies,
+            functions=list(self.functions.values()),
+            triggers=list(self.triggers.values()),
+            views=list(self.views.values()),
             tenant_column=tenant,
             shared_tables=shared,
             external_tables=sorted(e.name for e in entities if e.external),
             dialects=sorted(self.dialects),
             warnings=sorted(self.warnings, key=lambda w: (w.line, w.message)),
+            unread_lines=self.unread_count,
+            unread_share=self.unread_share,
         )
         return spec
+
+    def _unread(self, entities: list[Entity]) -> None:
+        """Blocks of table sections nothing read: one warning each, and the figure."""
+        ledger = self.ledger
+        for entity in entities:
+            ledger.mark(entity.line)
+            for column in entity.columns:
+                ledger.mark(column.line)
+        for record in (*self.indexes, *self.constraints, *self.relationships, *self.policies):
+            ledger.mark(record.line)
+        names = {e.name for e in entities}
+        found, total = ledger.unread(self.lines, {w.line for w in self.warnings}, names)
+        for line, table, _ in found:
+            self.warn(line, f"line in the section of {table!r} not read")
+        self.unread_count = sum(count for _, _, count in found)
+        self.unread_share = round(self.unread_count / total, 4) if total else 0.0
 
     def _merge_loose_names(self) -> None:
         """Fold entities named from headings into the table of the same key defined in code."""

@@ -165,6 +165,36 @@ class SpecPolicy(SpecRecord):
     line: int = Field(0, description="1-based line of the spec")
 
 
+class SpecFunction(SpecRecord):
+    """A function or procedure the spec defines (CREATE FUNCTION, or a heading under Functions)."""
+
+    name: str = Field(description="function name")
+    returns: str | None = Field(None, description="return type as written, e.g. TABLE (...)")
+    arguments: list[str] = Field(default_factory=list, description="arguments as written")
+    language: str | None = Field(None, description="plpgsql, sql… when stated")
+    line: int = Field(0, description="1-based line of the spec")
+
+
+class SpecTrigger(SpecRecord):
+    """A trigger the spec defines (CREATE TRIGGER, or a heading under Triggers)."""
+
+    name: str = Field(description="trigger name")
+    table: str | None = Field(None, description="table it fires on, when stated")
+    function: str | None = Field(None, description="function it executes, when stated")
+    timing: str | None = Field(None, description="BEFORE, AFTER or INSTEAD OF")
+    events: list[str] = Field(default_factory=list, description="INSERT, UPDATE, DELETE…")
+    line: int = Field(0, description="1-based line of the spec")
+
+
+class SpecView(SpecRecord):
+    """A view or materialized view the spec defines: never a table."""
+
+    name: str = Field(description="view name")
+    materialized: bool = Field(False, description="a materialized view")
+    columns: list[str] = Field(default_factory=list, description="output columns when stated")
+    line: int = Field(0, description="1-based line of the spec")
+
+
 class SpecWarning(SpecRecord):
     """A line the parser could not read, or read with a guess."""
 
@@ -193,6 +223,13 @@ class SchemaSpec(SpecRecord):
     policies: list[SpecPolicy] = Field(
         default_factory=list, description="CREATE POLICY statements of SQL blocks"
     )
+    functions: list[SpecFunction] = Field(
+        default_factory=list, description="functions and procedures (not tables)"
+    )
+    triggers: list[SpecTrigger] = Field(default_factory=list, description="triggers")
+    views: list[SpecView] = Field(
+        default_factory=list, description="views and materialized views (not tables)"
+    )
     tenant_column: str | None = Field(None, description="column isolating tenants, if stated")
     shared_tables: list[str] = Field(
         default_factory=list, description="tables stated as shared across tenants"
@@ -205,6 +242,14 @@ class SchemaSpec(SpecRecord):
     )
     warnings: list[SpecWarning] = Field(
         default_factory=list, description="every line not read, or read with a guess"
+    )
+    unread_lines: int = Field(
+        0,
+        description="non-blank lines inside table sections that no reader read nor warned about"
+        " (each now has a 'not read' warning): 0 when the reader understood every line",
+    )
+    unread_share: float = Field(
+        0.0, description="unread_lines as a share of the non-blank lines of table sections"
     )
     text: str | None = Field(None, description="the raw file, when include_text=True")
 

@@ -14,7 +14,12 @@ from tools.spec.model import Reference, Relationship, SpecConstraint, SpecIndex
 from tools.spec.readers import vocabulary as vocab
 from tools.spec.readers.columns import parse_column_bullet
 from tools.spec.readers.relations import ON_DELETE, RelationReader, on_delete_action
-from tools.spec.readers.sections import MANAGED, managed_library
+from tools.spec.readers.sections import (
+    MANAGED,
+    PROMOTED_BY_COLUMNS,
+    TABLE_NAME,
+    managed_library,
+)
 from tools.spec.readers.text import strip_inline
 
 _I = re.IGNORECASE
@@ -22,7 +27,9 @@ _COMPOSITE = re.compile(
     r"(?i)^(?P<kind>unique(?:\s+constraint)?|primary\s+key|index|unique\s+index)\s*[:\uff1a]?\s*"
     r"\(?(?P<cols>[\w\s,]+?)\)?\s*(?:[-\u2013\u2014].*)?$"
 )
-_TABLE_NAME = re.compile(rf"(?i)^(?:{vocab.TABLE_NAME})\s*[:\uff1a]\s*`?([A-Za-z_]\w*)`?")
+# A sentence, not a definition: it starts with a capitalised word and a lower-case one.
+_PROSE = re.compile(r"^(?:[A-Z][a-z]+|[Aa]n?|[Tt]he)\s+[a-z`]")
+_ARROW = re.compile(r"->|→|=>")
 _COLUMNS_LEAD = re.compile(rf"(?i)^({vocab.COLUMNS_LEAD})\s*[:\uff1a]?\s*$")
 
 
@@ -34,6 +41,14 @@ class BulletReader(RelationReader):
         section = self.section
         self.statements(content, line)
         plain = strip_inline(content)
+        if section.obj is not None:
+            self.object_item(plain, line)  # an argument or a view's column, never a table's
+            return
+        if section.sub in ("examples", "requests", "objects"):
+            self.note(plain, line)
+            return
+        if section.candidate and section.kind in PROMOTED_BY_COLUMNS and _typed(content, line):
+            self.promote()
         if (section.kind in ("prose", "isolation", "enums") and not section.sub_entity) or (
             section.kind == "constraints" and not self.current_entity()
         ):
@@ -59,6 +74,7 @@ class BulletReader(RelationReader):
                 )
             return
         if re.fullmatch(r"\s*(\d+[.)]\s*)?\*\*[^*]+\*\*\s*:?\s*", content):
+            self.builder.ledger.mark(line)
             return  # a bold title of a list item: the nested items carry the content
         if section.kind == "relationships" or section.sub == "relationships":
             if self.current_entity() and self.fk_bullet(plain, line):
@@ -75,6 +91,7 @@ class BulletReader(RelationReader):
             column = entity.column(section.column) if entity and section.column else None
             if column is not None:
                 column.notes.append(plain)
+                self.builder.ledger.mark(line)
             return
         if (
             section.sub == "constraints"
@@ -90,22 +107,20 @@ class BulletReader(RelationReader):
             entity = self.entity_here("bullets")
             if entity is not None:
                 entity.notes.append(plain)
+                self.builder.ledger.mark(line)
             return
         self.entity_bullet(content, plain, line)
 
     def entity_bullet(self, content: str, plain: str, line: int) -> None:
         """A bullet of a table section: a column, a composite key, an index, or a warning."""
         section = self.section
-        table_name = _TABLE_NAME.match(plain)
+        table_name = TABLE_NAME.match(plain.translate(vocab.FULL_WIDTH))
         if table_name and self.current_entity():
-            name = table_name.group(1)
-            if section.sub_entity:
-                section.sub_entity = (name, True, section.sub_entity[2])
-            else:
-                section.entity, section.explicit = name, True
+            self.rename(table_name.group(1), line)
             return
         if _COLUMNS_LEAD.match(plain):
-            section.sub = None
+            section.sub = None if section.sub != "other" else "other"
+            self.builder.ledger.mark(line)
             return
         if self.current_entity() is None:
             return
@@ -123,6 +138,12 @@ class BulletReader(RelationReader):
                 self.builder.add_column(entity, column, "bullets")
             return
         if re.search(r"(?i)index|\bidx", plain) and self.index_bullet(plain, line):
+            return
+        if section.sub == "other":
+            self.note(plain, line)  # a remark under a heading such as "Notes"
+            return
+        if _PROSE.match(plain) and not _ARROW.search(plain):
+            self.note(plain, line)  # a sentence about the table, kept as a remark
             return
         current = self.current_entity()
         known = current is not None and (current[0], section.future) in self.builder.tables
@@ -164,6 +185,7 @@ class BulletReader(RelationReader):
             return False
         if not self.fk_bullet(plain, line):
             entity.notes.append(plain)
+            self.builder.ledger.mark(line)
         on = re.search(
             r"(?i)\b(unique|primary\s+key)\s+constraint\s+on\s+(?:the\s+)?`?(\w+)`?", plain
         )
@@ -214,7 +236,13 @@ class BulletReader(RelationReader):
             r"(?P<cols>[A-Za-z_]\w*(?:\s*(?:,|and|\+)\s*[A-Za-z_]\w*)*)",
             plain,
         )
-        if re.match(r"(?i)^primary\s+key\s+on\b", plain):
+        primary = re.match(r"(?i)^primary\s+key\s+on\s+(?:the\s+)?`?(\w+)`?", plain)
+        if primary:
+            entity = self.entity_here("bullets") if current else None
+            column = entity.column(primary.group(1)) if entity else None
+            if column is not None:
+                column.primary_key, column.nullable = True, False
+            self.builder.ledger.mark(line)
             return True
         if on and current:
             cols = [c for c in re.split(r"\s*(?:,|\band\b|\+)\s*", on.group("cols")) if c]
@@ -284,3 +312,9 @@ class BulletReader(RelationReader):
                 )
                 return True
         return False
+
+
+def _typed(content: str, line: int) -> bool:
+    """The bullet defines a column with a type: the section it is in describes a table."""
+    columns = parse_column_bullet(content, line)
+    return bool(columns and "type" in columns[0].stated)

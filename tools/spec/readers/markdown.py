@@ -2,9 +2,9 @@
 
 `MarkdownReader` walks markdown-it's block tokens and hands each block to its reader: headings to
 `SectionReader.heading`, list items to `BulletReader`, pipe tables to `TableReader`, code fences to
-the SQL, SQLModel, Prisma, Drizzle and mermaid readers (`fences`). Paragraphs carry statements
-(tenant column, shared tables, managed-by) and bold lead-ins; lines in schema sections that
-cannot be read become warnings with their line number.
+the SQL, SQLModel, Prisma, Drizzle, Django, Laravel and mermaid readers (`fences`). Paragraphs
+carry statements (tenant column, shared tables, managed-by, `Table name: x`) and bold lead-ins;
+each block of a table section is registered with the ledger, so one nothing read is reported.
 """
 
 from __future__ import annotations
@@ -14,7 +14,6 @@ import re
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
-from tools.spec.builder import SpecBuilder
 from tools.spec.names import match_key
 from tools.spec.readers import vocabulary as vocab
 from tools.spec.readers.bullets import BulletReader
@@ -22,6 +21,7 @@ from tools.spec.readers.fences import read_fence
 from tools.spec.readers.sections import (
     FIELDS,
     MANAGED,
+    TABLE_NAME,
     TABLE_WORDS,
     entity_name,
     heading_kind,
@@ -31,26 +31,33 @@ from tools.spec.readers.sections import (
 from tools.spec.readers.tables import TableReader, split_tables
 from tools.spec.readers.text import strip_inline
 
-_I = re.IGNORECASE
-_PLURAL = re.compile(rf"(?i)\b({vocab.TABLES_PLURAL})\b")
+_PLURAL = re.compile(vocab.bounded(vocab.TABLES_PLURAL), re.I)
+_BOLD = re.compile(r"^\*\*(?P<title>[^*\n]{1,80})\*\*\s*(?P<rest>.*)$", re.S)
 # Inline parsing is left out: only each block's source text is used (a third of the time). Pipe
 # tables are cut out of their paragraph by `split_tables`: markdown-it's table rule makes three
 # tokens per cell and was half of the parse time of a spec made of tables.
 _MARKDOWN = MarkdownIt("commonmark").disable(["inline", "text_join", "reference", "html_block"])
 
 
+def _title_index(tokens: list[Token]) -> int | None:
+    """The token of the document's title: its first heading, alone at the top level."""
+    levels = [(i, int(t.tag[1])) for i, t in enumerate(tokens) if t.type == "heading_open"]
+    if not levels:
+        return None
+    top = min(level for _, level in levels)
+    first, level = levels[0]
+    if level == top and sum(1 for _, lv in levels if lv == top) == 1:
+        return first
+    return None
+
+
 class MarkdownReader(BulletReader, TableReader):
     """Walks markdown-it tokens, keeping a stack of heading sections."""
-
-    def __init__(self, builder: SpecBuilder) -> None:
-        super().__init__(builder)
-        self.bold_rel: re.Pattern[str] = re.compile(
-            r"^\*\*(?P<title>[^*]{1,80})\*\*\s*(?P<rest>.*)$", re.S
-        )
 
     def read(self, text: str) -> None:
         """Read the whole document."""
         tokens = _MARKDOWN.parse(text)
+        self.title_at = _title_index(tokens)
         index, items = 0, []
         while index < len(tokens):
             token = tokens[index]
@@ -64,7 +71,11 @@ class MarkdownReader(BulletReader, TableReader):
         """Handle one token; returns the index of the next token to read."""
         token = tokens[index]
         if token.type == "heading_open":
-            self.heading(int(token.tag[1]), tokens[index + 1].content, _line(token))
+            line = _line(token)
+            self.heading(
+                int(token.tag[1]), tokens[index + 1].content, line, is_title=index == self.title_at
+            )
+            self.builder.ledger.mark(line)
             return index + 3
         if token.type == "list_item_open":
             items.append("")
@@ -74,7 +85,9 @@ class MarkdownReader(BulletReader, TableReader):
             for kind, content, line in split_tables(token.content, _line(token)):
                 if kind == "table":
                     self.table(content[0], content[1], line)  # type: ignore[arg-type]
-                elif items and items[-1] == "":
+                    continue
+                self._register(line, line + content.count("\n"))  # type: ignore[union-attr]
+                if items and items[-1] == "":
                     items[-1] = content  # type: ignore[assignment]
                     self.bullet(content, line, [i for i in items[:-1] if i])  # type: ignore[arg-type]
                 elif not items:
@@ -83,51 +96,80 @@ class MarkdownReader(BulletReader, TableReader):
             self.fence(token)
         return index + 1
 
+    def _register(self, first: int, last: int) -> None:
+        """A block of the current table's section, for the unread-lines ledger."""
+        current = self.current_entity()
+        if current is not None and self.section.sub not in ("examples", "requests"):
+            self.builder.ledger.block(first, last, current[0])
+
     def paragraph(self, content: str, line: int) -> None:
         """A paragraph: statements, a bold lead-in naming a table or a list, a description."""
         section = self.section
+        last = line + content.count("\n")
         self.statements(content, line)
-        bold = self.bold_rel.match(content.strip())
-        if bold:
-            title = strip_heading(bold.group("title"))
-            rest = bold.group("rest").strip().lstrip(":").strip()
-            kind = heading_kind(title)
-            if kind != "entity" or FIELDS.match(title):
-                section.sub = "fields" if kind == "entity" else kind
-                return
-            name, explicit, library = entity_name(title)
-            current = self.current_entity()
-            if name and current and match_key(name) == match_key(current[0]):
-                section.description = section.description or rest
-                if library:
-                    self.builder.managed[current[0]] = (library, line)
-                return
-            plural = _PLURAL.search(title)
-            if (
-                name
-                and not plural
-                and (
-                    TABLE_WORDS.search(title) or rest.startswith("(") or "`" in bold.group("title")
-                )
-            ):
-                section.sub_entity, section.sub = (name, explicit, line), None
-                section.description = ""
-                if library:
-                    self.builder.managed[name] = (library, line)
-                return
-            if not rest:
-                section.sub_entity = None  # a lead-in for a list about something else
+        named = TABLE_NAME.match(strip_inline(content).translate(vocab.FULL_WIDTH))
+        if named and (self.current_entity() or section.candidate):
+            self.rename(named.group(1), line)
+            return
+        if self.object_lead(content, line):
+            return
+        bold = _BOLD.match(content.strip())
+        if bold and self._bold(bold, line):
+            return
         managed = MANAGED.search(content)
         current = self.current_entity()
         if managed and current:
             library = managed_library(managed)
-            named = re.search(r"`?(\w+)`?\s+table\s+is", content)
-            table = named.group(1) if named else current[0]
+            named_table = re.search(r"`?(\w+)`?\s+table\s+is", content)
+            table = named_table.group(1) if named_table else current[0]
             if table.lower() in ("this", "the", "that", "each", "every", "a"):
                 table = current[0]
             self.builder.managed[table] = (library, line)
+        if current is None:
+            return
         if section.kind in ("entity", "column") and not section.description and not section.sub:
             section.description = strip_inline(content).split("\n")[0][:300]
+        else:
+            self.note(strip_inline(content), line, last)
+        self.builder.ledger.mark(line, last)
+
+    def _bold(self, bold: re.Match[str], line: int) -> bool:
+        """A bold lead-in: a list's title, the table of what follows, or its description."""
+        section = self.section
+        title = strip_heading(bold.group("title"))
+        rest = bold.group("rest").strip().lstrip(":").strip()
+        kind = heading_kind(title)
+        if kind != "entity" or FIELDS.match(title):
+            section.sub = "fields" if kind == "entity" else kind
+            self.builder.ledger.mark(line)
+            return True
+        name, explicit, library = entity_name(title)
+        current = self.current_entity()
+        if name and current and match_key(name) == match_key(current[0]):
+            section.description = section.description or rest
+            if library:
+                self.builder.managed[current[0]] = (library, line)
+            self.builder.ledger.mark(line)
+            return True
+        # Under a heading naming its table exactly, a bold lead-in (`**NEW TABLE** - …`) is a
+        # remark about it unless it names another table in backticks.
+        own = section.entity and section.explicit and not section.sub_entity
+        if own and "`" not in bold.group("title"):
+            return False
+        if (
+            name
+            and not _PLURAL.search(title)
+            and (TABLE_WORDS.search(title) or rest.startswith("(") or "`" in bold.group("title"))
+        ):
+            section.sub_entity, section.sub = (name, explicit, line), None
+            section.description = ""
+            if library:
+                self.builder.managed[name] = (library, line)
+            self.builder.ledger.mark(line)
+            return True
+        if not rest:
+            section.sub_entity = None  # a lead-in for a list about something else
+        return False
 
     def fence(self, token: Token) -> None:
         """A code fence: relationship lines in a relationships section, else by language."""

@@ -1,8 +1,10 @@
 """Sections of a spec: what a heading (or a bold lead-in) opens, and the stack of open sections.
 
-A section is an entity when columns appear under it, or a relationships / indexes / constraints /
-isolation / future section by its words (see `vocabulary`). `SectionReader` keeps the stack of
-heading sections and answers "which table are we in"; the block readers build on it.
+A section's kind comes from its nearest heading and the shape of its content: a table's when
+columns appear under it, else a relationships / indexes / constraints / isolation / future,
+function / trigger / view or examples section by its words (see `vocabulary`), or by a wrapper
+heading's; never by the document's title. `SectionReader` keeps the stack of heading sections and
+answers "which table are we in"; the block readers build on it.
 """
 
 from __future__ import annotations
@@ -17,17 +19,41 @@ from tools.spec.readers import vocabulary as vocab
 from tools.spec.readers.text import strip_inline
 
 _I = re.IGNORECASE
-FUTURE = re.compile(rf"\b({vocab.FUTURE})\b|{vocab.FUTURE_SCRIPT}", _I)
+B = vocab.bounded
+FUTURE = re.compile(B(vocab.FUTURE), _I)
+# Checked in order: the first kind whose words a heading has.
 KINDS: list[tuple[str, re.Pattern[str]]] = [
     ("keys", re.compile(rf"^\s*({vocab.KEYS})\s*$", _I)),
-    ("relationships", re.compile(vocab.RELATIONSHIPS, _I)),
-    ("indexes", re.compile(vocab.INDEXES, _I)),
-    ("constraints", re.compile(vocab.CONSTRAINTS, _I)),
-    ("enums", re.compile(vocab.ENUMS, _I)),
-    ("isolation", re.compile(vocab.ISOLATION, _I)),
+    ("views", re.compile(B(vocab.VIEWS), _I)),
+    ("functions", re.compile(B(vocab.FUNCTIONS), _I)),
+    ("triggers", re.compile(B(vocab.TRIGGERS), _I)),
+    ("relationships", re.compile(B(vocab.RELATIONSHIPS), _I)),
+    ("indexes", re.compile(B(vocab.INDEXES), _I)),
+    ("constraints", re.compile(B(vocab.CONSTRAINTS), _I)),
+    ("enums", re.compile(B(vocab.ENUMS), _I)),
+    ("requests", re.compile(B(vocab.REQUESTS), _I)),
+    ("examples", re.compile(B(vocab.EXAMPLES), _I)),
+    ("isolation", re.compile(B(vocab.ISOLATION), _I)),
 ]
-FIELDS = re.compile(rf"^({vocab.FIELDS})\b", _I)
-TABLE_WORDS = re.compile(rf"\b({vocab.TABLE})\b|{vocab.TABLE_SCRIPT}", _I)
+OBJECTS = {"functions": "function", "triggers": "trigger", "views": "view"}
+# Kinds a heading passes on to the headings under it ("## Indexes" > "### tasks").
+WRAPPERS = {
+    "relationships",
+    "indexes",
+    "constraints",
+    "isolation",
+    "enums",
+    "examples",
+    "requests",
+    *OBJECTS,
+}
+# Kinds whose named sections become tables when columns appear in them: the words were about
+# the table ("Users table (RLS enabled)", "## Security" > "### api_keys" with a column table).
+PROMOTED_BY_COLUMNS = {"isolation", "relationships", "indexes", "constraints", "enums", "keys"}
+NOT_TABLES = {"views", "functions", "triggers", "examples", "requests"}
+TABLES_PLURAL = re.compile(B(vocab.TABLES_PLURAL), _I)
+FIELDS = re.compile(rf"^(?:{vocab.FIELDS})(?![{vocab.LETTER}])", _I)
+TABLE_WORDS = re.compile(B(vocab.TABLE), _I)
 STOP_WORDS = re.compile(rf"\b({vocab.STOP})\b", _I)
 MANAGED = re.compile(
     rf"(?i:{vocab.MANAGED_BY})\s+(?i:entirely\s+|primarily\s+|fully\s+)?(?i:by)"
@@ -35,16 +61,24 @@ MANAGED = re.compile(
     rf"|(?i:{vocab.MANAGED_BY_ES})\s+(?P<lib2>[A-Z][\w.\-]*(?:\s+[A-Z][\w.\-]*)?)"
     rf"|{vocab.MANAGED_BY_IT}\s+(?P<lib3>[A-Z][\w.\-]*(?:\s+[A-Z][\w.\-]*)?)",
 )
-SHARED = re.compile(rf"\b({vocab.SHARED})", _I)
+SHARED = re.compile(rf"(?<![{vocab.LETTER}])(?:{vocab.SHARED})", _I)
 IDENT = re.compile(r"^[A-Za-z_][\w]*$")
 TENANT = re.compile(
     r"tenant(?:[_ ]column|[_ ]key|[_ ]id column)?\s*(?:is|:|=)\s*`?(?P<a>[a-z_]\w*)`?"
-    r"|`?(?P<b>[a-z_]\w*_id)`?\s+(?:isolates|scopes|identifies)\s+(?:the\s+)?(?:tenant|organi[sz]ation|workspace|account)"
+    r"|\b(?P<b>[a-z_]\w*_id)`?\s+(?:isolates|scopes|identifies)\s+(?:the\s+)?(?:tenant|organi[sz]ation|workspace|account)"
     r"|isolat\w*\s+(?:by|via|on|using|through)\s+`?(?P<c>[a-z_]\w*)`?"
     r"|(?:scoped|partitioned)\s+by\s+`?(?P<d>[a-z_]\w*_id)`?",
     _I,
 )
-NUMBERING = re.compile(r"^\s*\d+(\.\d+)*[.)]?\s+")
+NUMBERING = re.compile(r"^\s*(?:\d+(?:\.\d+)*[.)]?|[IVX]+\.|[A-Z]\.)\s+")
+ARGUMENTS = re.compile(
+    rf"(?i)^(?:\*\*\s*(?:{vocab.ARGUMENTS})\s*[:\uff1a]?\s*\*\*|(?:{vocab.ARGUMENTS})\s*[:\uff1a])"
+)
+RETURNS = re.compile(r"(?i)\breturns?\s*\**\s*:?\s*\**\s*((?:TABLE|SETOF)\b.*)")
+# `Table name: x`, `Table: `x``, `テーブル名: `x``: the spec names the table a section describes.
+TABLE_NAME = re.compile(
+    rf"(?i)^\s*(?:{vocab.TABLE_NAME})\s*[:=]\s*[`'\"]?([A-Za-z_][\w.]*)[`'\"]?\s*$"
+)
 
 
 def managed_library(match: re.Match[str]) -> str:
@@ -77,6 +111,11 @@ class Section:
     column: str | None = None
     sub: str | None = None
     sub_entity: tuple[str, bool, int] | None = None
+    # A name the heading gives while its words said something else (`### users (RLS)`): the
+    # section becomes that table's once columns appear in it.
+    candidate: tuple[str, bool] | None = None
+    title: bool = False
+    obj: tuple[str, str] | None = None  # (function | trigger | view, name) the section describes
     last_fk: list[tuple[str, str]] = field(default_factory=list)
     pairs: list[tuple[str, str]] = field(default_factory=list)
 
@@ -86,24 +125,34 @@ def strip_heading(text: str) -> str:
     return strip_inline(text).strip().strip(":").strip()
 
 
+def _dotted(name: str) -> tuple[str, bool]:
+    """`public.users` -> users; Django's `blog.Post` label -> blog_post (its default table)."""
+    head, _, last = name.rpartition(".")
+    if head and last[:1].isupper() and head.islower():
+        return f"{head.split('.')[-1]}_{last.lower()}", True
+    return last, True
+
+
 def entity_name(title: str) -> tuple[str | None, bool, str | None]:
     """(table name, written exactly?, managed-by library) from a heading or bold lead-in."""
     managed = MANAGED.search(title)
     library = managed_library(managed) if managed else None
     code = re.search(r"`([A-Za-z_][\w.]*)`", title)
     if code:
-        return code.group(1).split(".")[-1], True, library
+        return *_dotted(code.group(1)), library
     plain = strip_inline(title)
     parens = re.findall(r"\(([^()]*)\)", plain)
     rest = re.sub(r"\([^()]*\)", " ", plain)
     rest = NUMBERING.sub("", rest)
     had_table_word = bool(TABLE_WORDS.search(rest))
     rest = TABLE_WORDS.sub(" ", rest)
-    rest = re.sub(r"[:\uff1a\-\u2013\u2014]", " ", rest)
+    rest = re.sub(r"[:\-\u2013\u2014]", " ", rest)
     rest = STOP_WORDS.sub(" ", rest).strip() or rest.strip()
     if not rest:
         inner = [p.strip() for p in parens if IDENT.match(p.strip())]
         return (inner[0], True, library) if inner else (None, False, library)
+    if re.fullmatch(r"[a-z_]\w*\.[A-Za-z_]\w*", rest):
+        return *_dotted(rest), library
     if not IDENT.match(rest):
         inner = [p.strip() for p in parens if IDENT.match(p.strip()) and p.strip().islower()]
         if inner and not rest.isascii():
@@ -120,14 +169,28 @@ def entity_name(title: str) -> tuple[str | None, bool, str | None]:
 
 
 def heading_kind(title: str) -> str:
-    """The kind of section a heading opens (entity when none of the schema words match)."""
+    """The kind of section a heading's own words open (entity when no schema word matches)."""
     plain = strip_inline(title)
     if FIELDS.match(NUMBERING.sub("", plain)):
         return "fields"
     for kind, pattern in KINDS:
         if pattern.search(plain):
+            # "Page views table", "Request log table": the table word wins over the others.
+            if kind in NOT_TABLES and TABLE_WORDS.search(plain) and not TABLES_PLURAL.search(plain):
+                return "entity"
             return kind
     return "entity"
+
+
+def object_name(title: str, kind: str) -> str | None:
+    """The function, trigger or view a heading names, without its kind's words."""
+    code = re.search(r"`([A-Za-z_][\w.]*)(?:\(\))?`", title)
+    if code:
+        return code.group(1).split(".")[-1]
+    words = dict(KINDS)[kind].sub(" ", strip_inline(title))
+    words = re.sub(r"\(\s*\)", "", words)  # update_updated_at()
+    name, _, _ = entity_name(words)
+    return name
 
 
 class SectionReader:
@@ -142,37 +205,86 @@ class SectionReader:
         """The innermost open section."""
         return self.stack[-1]
 
-    def heading(self, level: int, title: str, line: int) -> None:
-        """Open the section of a heading, closing those of its level and deeper."""
+    def heading(self, level: int, title: str, line: int, *, is_title: bool = False) -> None:
+        """Open the section of a heading, closing those of its level and deeper.
+
+        A section's kind comes from its own words, else from a wrapper heading above it ("##
+        Indexes" > "### tasks"), never from the document's title. A heading that names no table
+        under a table's heading ("### カラム一覧", "#### Notes") stays in that table.
+        """
         while self.stack[-1].level >= level and len(self.stack) > 1:
             self.stack.pop()
         parent = self.stack[-1]
+        inherited = parent.kind if not parent.title and not parent.entity else "prose"
         kind = heading_kind(title)
-        if (
-            kind == "entity"
-            and parent.kind in ("relationships", "indexes", "constraints", "isolation", "enums")
-            and not parent.entity
-        ):
-            kind = parent.kind
-        future = parent.future or bool(FUTURE.search(strip_inline(title)))
-        section = Section(level=level, kind=kind, future=future, line=line)
+        if kind == "entity" and inherited in WRAPPERS:
+            kind = inherited
+        future = (parent.future and not parent.title) or bool(FUTURE.search(strip_inline(title)))
+        section = Section(level=level, kind=kind, future=future, line=line, title=is_title)
         name, explicit, library = entity_name(title)
         current = self.current_entity(parent)
         if kind == "entity" and current and name and self._is_column(current, name):
             section.kind, section.entity, section.column = "column", current[0], name
             section.explicit = current[1]
+        elif kind == "entity" and name:
+            section.entity, section.explicit = name, explicit
+        elif kind == "entity" and current:
+            self._within(section, current, "other")
         elif kind == "entity":
-            if name:
-                section.entity, section.explicit = name, explicit
-            else:
-                section.kind = "prose"
+            section.kind = "prose"
+        elif kind in OBJECTS:
+            self._object(section, title, kind, current, inherited=kind == inherited)
         elif kind in ("fields", "indexes", "constraints", "relationships", "enums") and current:
-            section.entity, section.explicit = current[0], current[1]
-            section.sub = kind
+            self._within(section, current, kind)
             section.kind = "entity" if kind == "fields" else kind
+        elif kind in ("examples", "requests") and current:
+            self._within(section, current, kind)
+        elif name and kind in PROMOTED_BY_COLUMNS | {"examples"}:
+            section.candidate = (name, explicit)
         if library and section.entity:
             self.builder.managed[section.entity] = (library, line)
+        if is_title and section.kind != "entity":
+            section.kind = "prose"  # the title's words are about the document, not a section
         self.stack.append(section)
+
+    def _within(self, section: Section, current: tuple[str, bool, int], sub: str) -> None:
+        """A sub-section of the table `current` describes (its columns, notes, indexes…)."""
+        section.kind = "entity"
+        section.entity, section.explicit, section.sub = current[0], current[1], sub
+
+    def _object(
+        self,
+        section: Section,
+        title: str,
+        kind: str,
+        current: tuple[str, bool, int] | None,
+        *,
+        inherited: bool,
+    ) -> None:
+        """A function, trigger or view heading (or a wrapper of them): never a table.
+
+        Under a wrapper ("## Functions") any name is one; a heading's own words name one only
+        when written as code (`fn`, fn(), snake_case): "Recovery Procedures" is prose.
+        """
+        name = object_name(title, kind)
+        code = "`" in title or "(" in title or (name is not None and "_" in name)
+        if name and (inherited or code):
+            section.obj = (OBJECTS[kind], name)
+            self.builder.add_object(OBJECTS[kind], name, section.line)
+        elif current:
+            self._within(section, current, "objects")
+        else:
+            section.kind = kind if not name else "prose"
+
+    def promote(self) -> bool:
+        """Make the current section its candidate table's, once columns appear in it."""
+        section = self.section
+        if section.candidate is None or section.entity:
+            return False
+        section.kind, section.sub = "entity", None
+        section.entity, section.explicit = section.candidate
+        section.candidate = None
+        return True
 
     def current_entity(self, section: Section | None = None) -> tuple[str, bool, int] | None:
         """(name, written exactly?, line) of the entity the section describes, if any."""
@@ -212,6 +324,64 @@ class SectionReader:
                 self.builder.tenant_column = name
         if self.section.kind == "isolation" and SHARED.search(plain):
             self.builder.shared += re.findall(r"`([A-Za-z_]\w*)`", content) or listed_names(plain)
+
+    def note(self, text: str, line: int, last: int | None = None) -> None:
+        """A remark about the current table (kept on it when it exists): read, not a column."""
+        current = self.current_entity()
+        table = self.builder.tables.get((current[0], self.section.future)) if current else None
+        if table is not None and text:
+            table.entity.notes.append(text)
+        self.builder.ledger.mark(line, last)
+
+    def rename(self, name: str, line: int) -> None:
+        """`Table name: team_members` under `## teamMembers`: the section's table is that one."""
+        section = self.section
+        name = _dotted(name)[0]
+        if section.sub_entity:
+            section.sub_entity = (name, True, section.sub_entity[2])
+        elif section.candidate and not section.entity:
+            section.candidate = (name, True)
+            self.promote()
+        else:
+            section.entity, section.explicit = name, True
+        self.builder.ledger.mark(line)
+
+    def object_lead(self, content: str, line: int) -> bool:
+        """`**Arguments**`, `Returns: TABLE (…)`: the section describes a function, not a table."""
+        plain = strip_inline(content)
+        lead = ARGUMENTS.match(content.strip()) or ARGUMENTS.match(plain)
+        returns = RETURNS.search(plain)
+        if not lead and not returns:
+            return False
+        section = self.section
+        if section.obj is None:
+            current = self.current_entity()
+            table = self.builder.tables.get((current[0], section.future)) if current else None
+            if current is None or (table is not None and table.entity.columns):
+                return False
+            section.obj = ("function", current[0])
+            section.entity, section.sub_entity = None, None
+            self.builder.add_object("function", current[0], section.line)
+        kind, name = section.obj
+        if kind == "function" and returns:
+            self.builder.add_object(kind, name, line, returns=returns.group(1).strip()[:200])
+        self.builder.ledger.mark(line, line + content.count("\n"))
+        return True
+
+    def object_item(self, plain: str, line: int) -> None:
+        """A bullet or row under a function, trigger or view: its arguments or columns."""
+        assert self.section.obj is not None
+        kind, name = self.section.obj
+        item = re.match(r"^([A-Za-z_]\w*)", plain)
+        if kind == "function":
+            found = self.builder.functions.get(name)
+            if found is not None:
+                found.arguments.append(plain[:200])
+        elif kind == "view" and item:
+            found_view = self.builder.views.get(name)
+            if found_view is not None and item.group(1) not in found_view.columns:
+                found_view.columns.append(item.group(1))
+        self.builder.ledger.mark(line)
 
     def warn_about(self, entity: Entity, heard: list[tuple[int, str]]) -> None:
         """Warnings of the column readers, which name the column but not its table."""

@@ -138,29 +138,51 @@ class TableReader(SectionReader):
         headers = [strip_inline(h).lower() for h in headers]
         mapping = map_headers(headers, rows)
         section = self.section
+        ledger = self.builder.ledger
+        if section.obj is not None or section.sub in ("examples", "requests", "objects"):
+            ledger.mark(line, line + 1)  # the columns of a view, a function's result, an example
+            for row_line, cells in rows:
+                if section.obj is not None:
+                    self.object_item(strip_inline(cells[0]) if cells else "", row_line)
+                ledger.mark(row_line)
+            return
+        if mapping is not None and section.candidate and self.promote():
+            pass  # "## Security" > "### api_keys" with a column table: the table is api_keys
+        current = self.current_entity()
+        for row_line, _ in rows:
+            if current is not None:
+                ledger.block(row_line, row_line, current[0])
         if mapping is None:
             about_indexes = section.kind == "indexes" or section.sub == "indexes"
             if (about_indexes or any("index" in h for h in headers)) and self.index_table(
                 headers, rows
             ):
+                ledger.mark(line, line + 1)
                 return
             if (
                 section.kind in ("entity",)
-                and self.current_entity()
-                and section.sub not in ("constraints", "rules")
+                and current
+                and section.sub not in ("constraints", "rules", "other")
             ):
                 self.builder.warn(line, f"table with columns {', '.join(headers)!r} not read")
+            elif current:
+                for row_line, cells in rows:  # a table of notes, rules or examples
+                    self.note(" | ".join(strip_inline(c) for c in cells), row_line)
             return
         entity = self.entity_here("table")
         if entity is None:
             self.builder.warn(line, "column table outside any table section: not read")
             return
+        ledger.mark(line, line + 1)
         for row_line, cells in rows:
             values = {key: cells[i] for key, i in mapping.items() if i < len(cells)}
             heard: list[tuple[int, str]] = []
             columns = parse_column_row(values, row_line, lambda *said, to=heard: to.append(said))
             if not columns:
-                self.builder.warn(row_line, "table row not read as a column")
+                if " ".join(cells).strip():
+                    self.builder.warn(row_line, "table row not read as a column")
+                else:
+                    ledger.mark(row_line)
                 continue
             self.warn_about(entity, heard)
             for column in columns:
