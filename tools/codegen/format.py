@@ -12,9 +12,17 @@ from __future__ import annotations
 import keyword
 import re
 import textwrap
+import unicodedata
 from dataclasses import dataclass, field
 
 LINE = 100
+
+
+def width(text: str) -> int:
+    """Columns a line takes as ruff counts them: East Asian wide characters count two."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
 INDENT = "    "
 
 
@@ -97,7 +105,7 @@ def _chunks(value: str, width: int) -> list[str]:
 def lay_out(expr: Expr, indent: str = "", prefix: str = "", suffix: str = "") -> list[str]:
     """Lines of `indent + prefix + expr + suffix`, exploded when longer than the line."""
     line = indent + prefix + flat(expr) + suffix
-    if len(line) <= LINE or isinstance(expr, str):
+    if width(line) <= LINE or isinstance(expr, str):
         return [line]
     inner = indent + INDENT
     if isinstance(expr, Str):
@@ -151,7 +159,7 @@ def _hug(expr: Expr, inner: str) -> tuple[str, str] | None:
     if isinstance(expr, Seq | Mapping) and len(expr.items) > 1:
         return None  # ruff splits a literal collection at every comma, calls it hugs
     opening, closing, parts = _brackets(expr)
-    if not parts or len(inner) + len(", ".join(parts)) > LINE:
+    if not parts or width(inner) + width(", ".join(parts)) > LINE:
         return None
     return opening, closing
 
@@ -221,7 +229,7 @@ class Imports:
             for module in froms:
                 names = sorted(self.names[module], key=_member_key)
                 line = f"from {module} import {', '.join(names)}"
-                if len(line) <= LINE:
+                if width(line) <= LINE:
                     section.append(line)
                 else:
                     section += [f"from {module} import (", *(f"{INDENT}{n}," for n in names), ")"]
