@@ -166,13 +166,20 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
     schema = args.schema or (SAMPLE_SCHEMA if embedded or args.load_sample else "public")
     spec_path, project_root = settings.resolved_spec_path, settings.project_root
     if embedded or args.load_sample:
-        load_sample(url)
+        load_sample(url, settings=settings)
         spec_path = Path(tempfile.mkdtemp(prefix="pgarchitect-demo-")) / "schema.md"
         spec_path.write_text(sample_file("schema.md"), encoding="utf-8")
         project_root = spec_path.parent  # the sample's: its spec, and no models
         print(f"loaded the sample schema {SAMPLE_SCHEMA!r} and its spec", file=sys.stderr)
     with cli_progress():
-        return run_demo(url, schema, spec_path, details=args.details, project_root=project_root)
+        return run_demo(
+            url,
+            schema,
+            spec_path,
+            details=args.details,
+            project_root=project_root,
+            settings=settings,
+        )
 
 
 def cmd_review(args: argparse.Namespace, settings: Settings) -> int:

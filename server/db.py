@@ -8,7 +8,6 @@ PgBouncer in transaction mode (Neon's `-pooler` hosts) works.
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -16,6 +15,8 @@ from pathlib import Path
 import psycopg
 from psycopg_pool import ConnectionPool, PoolTimeout
 
+from server.connecting import connect
+from server.connecting import connect_kwargs as connect_kwargs  # re-exported: used by the CLI
 from server.deadline import CallDeadline
 from server.masking import MaskingFilter as MaskingFilter  # re-exported: masking lives there
 from server.masking import error_line, mask_text, mask_url
@@ -68,26 +69,6 @@ def read_only_transaction(
         conn.read_only = None
 
 
-def is_transient(err: BaseException) -> bool:
-    """Whether waiting could help: not for a refused login, a missing database, or no SSL."""
-    sqlstate = getattr(err, "sqlstate", None) or ""
-    if sqlstate.startswith("28") or sqlstate == "3D000":
-        return False
-    text = str(err).lower()
-    definitive = ("password authentication failed", "does not exist", "does not support ssl")
-    return not any(words in text for words in definitive)
-
-
-def connect_kwargs(connect_timeout_s: float) -> dict[str, object]:
-    """Connection options safe behind PgBouncer: no prepared statements, an application name."""
-    return {
-        "connect_timeout": max(1, int(connect_timeout_s)),
-        "prepare_threshold": None,
-        "application_name": "pgarchitect",
-        "autocommit": False,
-    }
-
-
 class Database:
     """A small pool over one URL, handing out READ ONLY transactions with timeouts."""
 
@@ -135,44 +116,30 @@ class Database:
 
     @contextmanager
     def connection(self) -> Iterator[psycopg.Connection]:
-        """A pooled connection, retried with backoff while a cold (Neon) endpoint wakes up.
+        """A pooled connection.
 
-        When the pool cannot connect, one direct attempt learns why: a wrong password or a
-        database that does not exist fails at once with that reason, not after every retry.
+        While the pool holds none (the first call, or after an outage) one direct connection
+        learns whether the database answers: a wrong password, an unknown database or host, a
+        refused connection fail at once with their fix (the pool would only time out); a cold
+        endpoint is retried within connect_timeout * (retries + 1) (#10).
         """
-        delay = 0.5
-        for attempt in range(self.retries + 1):
-            try:
-                conn_cm = self.pool.connection(timeout=self.connect_timeout_s + 2)
-                conn = conn_cm.__enter__()
-            except (PoolTimeout, psycopg.OperationalError) as err:
-                if isinstance(err, PoolTimeout) and self.pool_is_full():
-                    raise self.pool_busy() from None  # not a connection problem
-                reason = self.why_not_connecting() or err
-                if attempt == self.retries or not is_transient(reason):
-                    raise self.connection_failed(reason) from None
-                log.warning(
-                    "database not answering (%s); retrying in %.1fs", self.masked_url, delay
-                )
-                time.sleep(delay)
-                delay = min(delay * 2, 8)
-                continue
-            try:
-                yield conn
-            except BaseException as exc:
-                conn_cm.__exit__(type(exc), exc, exc.__traceback__)
-                raise
-            else:
-                conn_cm.__exit__(None, None, None)
-            return
-
-    def why_not_connecting(self) -> psycopg.Error | None:
-        """The error of one direct connection attempt, or None when it succeeds."""
+        if not self.pool.get_stats().get("pool_size", 0):
+            connect(self.url, self.connect_timeout_s, self.retries).close()
         try:
-            psycopg.connect(self.url, **connect_kwargs(self.connect_timeout_s)).close()
-        except psycopg.Error as err:
-            return err
-        return None
+            conn_cm = self.pool.connection(timeout=self.connect_timeout_s + 2)
+            conn = conn_cm.__enter__()
+        except (PoolTimeout, psycopg.OperationalError) as err:
+            if isinstance(err, PoolTimeout) and self.pool_is_full():
+                raise self.pool_busy() from None  # not a connection problem
+            connect(self.url, self.connect_timeout_s, 0).close()  # raises with the reason
+            raise self.connection_failed(err) from None
+        try:
+            yield conn
+        except BaseException as exc:
+            conn_cm.__exit__(type(exc), exc, exc.__traceback__)
+            raise
+        else:
+            conn_cm.__exit__(None, None, None)
 
     @contextmanager
     def read_only(self, deadline: CallDeadline | None = None) -> Iterator[psycopg.Connection]:

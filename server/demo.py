@@ -15,6 +15,8 @@ from typing import TextIO
 import psycopg
 from psycopg import sql
 
+from server.config import Settings
+from server.connecting import connect
 from server.db import mask_url, read_only_transaction
 from server.review import Plan, run_checks, write_report
 from tools import codegen, explain, spec
@@ -37,9 +39,16 @@ def sample_file(name: str) -> str:
     return package_files.files("resources").joinpath("sample", name).read_text(encoding="utf-8")
 
 
-def load_sample(url: str, schema: str = SAMPLE_SCHEMA) -> None:
+def connect_with(url: str, settings: Settings | None) -> psycopg.Connection:
+    """A connection bounded by the connect timeout and retries of the settings (#10)."""
+    defaults = settings or Settings.model_construct()
+    return connect(url, defaults.connect_timeout_s, defaults.connect_retries)
+
+
+def load_sample(url: str, schema: str = SAMPLE_SCHEMA, settings: Settings | None = None) -> None:
     """(Re)create the sample schema; the only write pgarchitect does, and only for the demo."""
-    with psycopg.connect(url, autocommit=True) as conn:
+    with connect_with(url, settings) as conn:
+        conn.autocommit = True
         conn.execute(sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(sql.Identifier(schema)))
         conn.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(schema)))
         conn.execute(sql.SQL("SET search_path TO {}").format(sql.Identifier(schema)))
@@ -111,10 +120,12 @@ def run_demo(
     out: TextIO = sys.stdout,
     details: bool = False,
     project_root: Path | None = None,
+    settings: Settings | None = None,
 ) -> int:
     """Print the review (verdict first), then the other tools briefly; 1 if a part failed."""
     parsed = read_spec(spec_path)
-    with psycopg.connect(url, prepare_threshold=None) as conn:
+    bounds = settings or Settings.model_construct()
+    with connect_with(url, settings) as conn:
         probe = schema == SAMPLE_SCHEMA and _role_exists(conn, SAMPLE_ROLE)
         plan = Plan(
             schema,
@@ -132,7 +143,9 @@ def run_demo(
         for title, section in other_tools(parsed):
             print(f"\n=== {title} ===", file=out)
             try:
-                with read_only_transaction(conn) as tx:
+                with read_only_transaction(
+                    conn, bounds.statement_timeout_s, bounds.lock_timeout_s
+                ) as tx:
                     print(section(tx, schema), file=out)
             except Exception as err:  # one broken section must not hide the rest
                 print(f"(section failed: {type(err).__name__}: {err})", file=out)

@@ -271,7 +271,8 @@ def registered_on_first_use(register: Callable[[], None]) -> Callable[..., Await
                 done.append(True)
 
     async def middleware(ctx: Any, call_next: Any) -> Any:
-        if not done and getattr(ctx, "method", None) not in WITHOUT_TOOLS:
+        request = getattr(ctx, "request_id", None) is not None  # notifications need no tools
+        if not done and request and getattr(ctx, "method", None) not in WITHOUT_TOOLS:
             await anyio.to_thread.run_sync(load)
         return await call_next(ctx)
 

@@ -22,7 +22,8 @@ import psycopg
 
 from server import report
 from server.config import Settings
-from server.db import connect_kwargs, error_line, mask_text, mask_url, read_only_transaction
+from server.connecting import connect
+from server.db import error_line, mask_text, mask_url, read_only_transaction
 from server.version import package_version
 from tools import drift, indexes, isolation, spec
 from tools.errors import ConfigError, PgArchitectError
@@ -188,9 +189,8 @@ def run_review(
         statement_timeout_s=settings.statement_timeout_s,
         lock_timeout_s=settings.lock_timeout_s,
     )
-    with psycopg.connect(
-        settings.database_url, **connect_kwargs(settings.connect_timeout_s)
-    ) as conn:
+    url = settings.database_url
+    with connect(url, settings.connect_timeout_s, settings.connect_retries) as conn:
         review = run_checks(conn, plan, mask_url(settings.database_url))
     write_report(review, output, out)
     return review.exit_status

@@ -16,17 +16,20 @@ from tools.explain import explain_query
 
 
 @pytest.fixture
-def database(pg_url):
-    database = Database(pg_url, max_size=2, call_timeout_s=1.0, connect_timeout_s=1, retries=0)
+def database(scratch_url):
+    database = Database(scratch_url, max_size=2, call_timeout_s=1.0, connect_timeout_s=1, retries=0)
     database.open()
     yield database
     database.close()
 
 
-def _pgarchitect_sessions(admin: psycopg.Connection) -> list[tuple[str, str]]:
+def _pgarchitect_sessions(admin: psycopg.Connection, url: str) -> list[tuple[str, str]]:
+    """Busy sessions of our pools in the scratch database (other test runs use other ones)."""
+    dbname = psycopg.conninfo.conninfo_to_dict(url)["dbname"]
     return admin.execute(
         "SELECT state, query FROM pg_stat_activity WHERE application_name = 'pgarchitect'"
-        " AND pid <> pg_backend_pid() AND state <> 'idle'"
+        " AND datname = %s AND state <> 'idle'",
+        (dbname,),
     ).fetchall()
 
 
@@ -38,18 +41,18 @@ def test_one_deadline_bounds_all_the_statements_of_a_call(database):
     assert 0.9 < time.monotonic() - started < 1.8
 
 
-def test_the_deadline_cancels_the_statement_running_when_it_passes(database, admin):
+def test_the_deadline_cancels_the_statement_running_when_it_passes(database, admin, scratch_url):
     started = time.monotonic()
     with pytest.raises(CallTimeout), database.read_only() as conn:
         conn.execute("SELECT pg_sleep(30)")
     assert time.monotonic() - started < 2
     with database.read_only() as conn:  # the connection came back clean
         assert conn.execute("SELECT 1").fetchone() == (1,)
-    assert _pgarchitect_sessions(admin) == []
+    assert _pgarchitect_sessions(admin, scratch_url) == []
 
 
-def test_a_cancelled_call_stops_at_once_and_rolls_back(pg_url, admin):
-    database = Database(pg_url, max_size=1, call_timeout_s=60)
+def test_a_cancelled_call_stops_at_once_and_rolls_back(scratch_url, admin):
+    database = Database(scratch_url, max_size=1, call_timeout_s=60)
     database.open()
     try:
         deadline = CallDeadline(60)
@@ -59,7 +62,7 @@ def test_a_cancelled_call_stops_at_once_and_rolls_back(pg_url, admin):
             conn.execute("SELECT pg_sleep(30)")
         assert time.monotonic() - started < 2
         time.sleep(0.2)
-        assert _pgarchitect_sessions(admin) == []
+        assert _pgarchitect_sessions(admin, scratch_url) == []
     finally:
         database.close()
 
