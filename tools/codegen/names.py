@@ -58,14 +58,25 @@ def class_name(table: str) -> str:
         return "Table"
     words[-1] = singular(words[-1])
     name = "".join(w[:1].upper() + w[1:] for w in words)
-    return f"T{name}" if name[0].isdigit() else name
+    return _not_keyword(f"T{name}" if name[0].isdigit() else name)
 
 
 def pascal(name: str) -> str:
     """PascalCase without singularizing (enum type names)."""
     words = [w for w in re.split(r"[^A-Za-z0-9]+", name) if w]
     joined = "".join(w[:1].upper() + w[1:] for w in words) or "Type"
-    return f"T{joined}" if joined[0].isdigit() else joined
+    return _not_keyword(f"T{joined}" if joined[0].isdigit() else joined)
+
+
+def _not_keyword(name: str) -> str:
+    """`None`, `True` and `False` are PascalCase too: they get a trailing underscore."""
+    return f"{name}_" if keyword.iskeyword(name) else name
+
+
+def identifier(text: str, prefix: str) -> str:
+    """An ASCII snake_case identifier for any text: `prefix` before a leading digit."""
+    name = snake(text)
+    return f"{prefix}{name}" if name[0].isdigit() else name
 
 
 def unique_name(wanted: str, taken: set[str], suffix: str) -> str:
@@ -79,11 +90,16 @@ def unique_name(wanted: str, taken: set[str], suffix: str) -> str:
     return name
 
 
+# Declarative reserves these on mapped classes without SQLModel having them as attributes.
+DECLARATIVE_NAMES = frozenset({"registry"})
+
+
 def _forbidden(name: str, reserved: set[str]) -> bool:
     return (
         not is_identifier(name)
         or name.startswith("_")
         or hasattr(SQLModel, name)
+        or name in DECLARATIVE_NAMES
         or name in MODULE_NAMES
         or name in reserved
         or (hasattr(builtins, name) and name[:1].isupper())
@@ -107,7 +123,8 @@ def field_name(column: str, taken: set[str], reserved: set[str]) -> str:
 
 def relation_name(wanted: str, taken: set[str], reserved: set[str]) -> str:
     """A relationship attribute that collides with no column, attribute or module name."""
-    name = re.sub(r"\W+", "_", wanted).strip("_") or "related"
+    name = re.sub(r"[^A-Za-z0-9_]+", "_", wanted).strip("_") or "related"
+    name = f"r_{name}" if name[0].isdigit() else name
     if _forbidden(name, reserved):
         name += "_"
     return unique_name(name, taken, "_rel")
@@ -125,9 +142,9 @@ def plural(word: str) -> str:
 
 
 def snake(name: str) -> str:
-    """A lower snake_case word for relationship names."""
+    """A lower snake_case ASCII word (`OrderItems` → `order_items`); other characters become `_`."""
     spaced = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", name)
-    return re.sub(r"\W+", "_", spaced).strip("_").lower() or "related"
+    return re.sub(r"[^A-Za-z0-9_]+", "_", spaced).strip("_").lower() or "related"
 
 
 def sqlalchemy_index_name(schema: str, table: str, column: str) -> str:

@@ -14,7 +14,14 @@ from functools import cached_property
 
 from tools.catalog.models import Column, SchemaSnapshot, Table
 from tools.codegen.format import Call, Expr, Str
-from tools.codegen.names import MODULE_NAMES, class_name, field_name, pascal, snake, unique_name
+from tools.codegen.names import (
+    MODULE_NAMES,
+    class_name,
+    field_name,
+    identifier,
+    pascal,
+    unique_name,
+)
 from tools.codegen.relations import Plan, Rel, plan_relationships
 from tools.codegen.tables import fk_fits_field, fk_target, foreign_key_call
 from tools.codegen.types import (
@@ -76,7 +83,7 @@ def plan_module(
     taken_classes = set(MODULE_NAMES)
     classes = {
         t.name: unique_name(
-            class_name(t.name) if t.primary_key else f"{snake(t.name)}_table",
+            class_name(t.name) if t.primary_key else f"{identifier(t.name, 't_')}_table",
             taken_classes,
             "Table",
         )

@@ -22,14 +22,28 @@ FIELD_ONDELETE = {"CASCADE", "RESTRICT", "NO ACTION"}  # SET NULL only on nullab
 
 
 def fk_target(fk: ForeignKey, column: str) -> str:
+    """`[schema.]table.column`, the string form SQLAlchemy splits at its dots."""
     prefix = f"{fk.ref_schema}." if fk.ref_schema != "public" else ""
     return f"{prefix}{fk.ref_table}.{column}"
+
+
+def _target(fk: ForeignKey, column: str) -> Expr:
+    """The target as a string, or as `(schema, table, column)` when a name holds a dot.
+
+    SQLAlchemy cannot tell a dot inside a table or column name from its separator; it takes
+    the tokens as a tuple instead (SQLAlchemy 2.1's ForeignKeyTarget).
+    """
+    if "." not in fk.ref_table and "." not in column:
+        return Str(fk_target(fk, column))
+    schema = [Str(fk.ref_schema)] if fk.ref_schema != "public" else []
+    return Seq([*schema, Str(fk.ref_table), Str(column)], tuple=True)
 
 
 def fk_fits_field(table: Table, column: Column, fk: ForeignKey) -> bool:
     """Whether Field(foreign_key=, ondelete=) says everything about this FK."""
     return (
-        fk.name == default_name(table.name, fk.columns, "foreign")
+        isinstance(_target(fk, fk.ref_columns[0]), Str)
+        and fk.name == default_name(table.name, fk.columns, "foreign")
         and fk.on_update == "NO ACTION"
         and (fk.on_delete in FIELD_ONDELETE or (fk.on_delete == "SET NULL" and column.nullable))
         and not fk.deferrable
@@ -52,7 +66,7 @@ def _fk_options(fk: ForeignKey) -> list[tuple[str, Expr]]:
 
 
 def foreign_key_call(fk: ForeignKey) -> Call:
-    return Call("ForeignKey", [Str(fk_target(fk, fk.ref_columns[0]))], _fk_options(fk))
+    return Call("ForeignKey", [_target(fk, fk.ref_columns[0])], _fk_options(fk))
 
 
 def table_args(
@@ -78,7 +92,7 @@ def table_args(
     for fk in table.foreign_keys:
         if len(fk.columns) > 1:
             imports.add(SA, "ForeignKeyConstraint")
-            targets = [Str(fk_target(fk, c)) for c in fk.ref_columns]
+            targets = [_target(fk, c) for c in fk.ref_columns]
             call = Call(
                 "ForeignKeyConstraint",
                 [Seq([Str(c) for c in fk.columns]), Seq(targets)],

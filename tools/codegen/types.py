@@ -12,8 +12,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from sqlalchemy.dialects.postgresql.base import ischema_names
+
 from tools.catalog.models import Column, EnumType
 from tools.codegen.format import Call, Expr, Imports, Str, is_identifier, py_str
+from tools.naming import QUOTED_KEYWORDS
+
+PG_TYPE_NAMES = frozenset(ischema_names)  # the type names SQLAlchemy knows for Postgres
 
 SA = "sqlalchemy"
 PG = "sqlalchemy.dialects.postgresql"
@@ -59,11 +64,14 @@ _SIMPLE: dict[str, tuple[str, Need | None, str, str, bool]] = {
     "money": ("Decimal", ("decimal", "Decimal"), PG, "MONEY", True),
     "oid": ("int", None, PG, "OID", True),
 }
-_TIMESTAMP = re.compile(r"timestamp(?:\((\d+)\))? (with|without) time zone\Z")
-_TIME = re.compile(r"time(?:\((\d+)\))? (with|without) time zone\Z")
-_VARCHAR = re.compile(r"character varying(?:\((\d+)\))?\Z")
-_CHAR = re.compile(r"character\((\d+)\)\Z")
-_NUMERIC = re.compile(r"numeric(?:\((\d+),(\d+)\))?\Z")
+# Sizes become Python int literals: ASCII digits only, no leading zeros (they are syntax errors
+# in Python), and short (a type modifier fits in 32 bits).
+_SIZE = r"(0|[1-9][0-9]{0,9})"
+_TIMESTAMP = re.compile(rf"timestamp(?:\({_SIZE}\))? (with|without) time zone\Z")
+_TIME = re.compile(rf"time(?:\({_SIZE}\))? (with|without) time zone\Z")
+_VARCHAR = re.compile(rf"character varying(?:\({_SIZE}\))?\Z")
+_CHAR = re.compile(rf"character\({_SIZE}\)\Z")
+_NUMERIC = re.compile(rf"numeric(?:\({_SIZE},{_SIZE}\))?\Z")
 
 
 def scalar_type(pg_type: str) -> TypeChoice | None:
@@ -129,8 +137,12 @@ def custom_type(pg_type: str) -> TypeChoice:
 def enum_class_type(enum: EnumType, class_name: str, by_value: bool) -> TypeChoice:
     """A Postgres enum as the Python enum class, with the database type name (and schema)."""
     kwargs: list[tuple[str, Expr]] = [("name", Str(enum.name))]
-    if enum.schema_name != "public":
+    if enum.schema_name != "public" or enum.name in PG_TYPE_NAMES:
+        # SQLAlchemy refuses an unqualified enum named like a built-in type (`text`, `name`).
         kwargs.append(("schema", Str(enum.schema_name)))
+    elif enum.name in QUOTED_KEYWORDS:
+        # SQLAlchemy leaves a keyword such as `time` bare, and Postgres then reads its own type.
+        kwargs.append(("quote", "True"))
     if by_value:
         kwargs.append(("values_callable", "lambda members: [m.value for m in members]"))
     sa_type = Call("Enum", [class_name], kwargs)
@@ -143,7 +155,7 @@ def enum_members(values: list[str]) -> tuple[list[tuple[str, str]], bool]:
         return [(v, v) for v in values], False
     members: list[tuple[str, str]] = []
     for value in values:
-        name = re.sub(r"\W+", "_", value).strip("_").upper() or "EMPTY"
+        name = re.sub(r"[^A-Za-z0-9_]+", "_", value).strip("_").upper() or "EMPTY"
         name = f"V_{name}" if name[0].isdigit() else name
         while name in {m for m, _ in members}:
             name += "_"
@@ -176,7 +188,8 @@ def column_type(column: Column, enum_choices: dict[str, TypeChoice]) -> TypeChoi
 
 # --- defaults --------------------------------------------------------------------------------
 
-_INTEGER = re.compile(r"'?(-?\d+)'?(?:::(?:integer|bigint|smallint))?\Z")
+# A bigint has at most 19 digits; longer ones stay server defaults (Python caps int literals).
+_INTEGER = re.compile(r"'?(-?(?:0|[1-9][0-9]{0,18}))'?(?:::(?:integer|bigint|smallint))?\Z")
 _STRING = re.compile(r"'((?:[^']|'')*)'(?:::(?:text|character varying))?\Z")
 _ENUM_LITERAL = re.compile(r"'((?:[^']|'')*)'(?:::[\w.\"]+)?\Z")
 

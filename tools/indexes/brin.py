@@ -98,6 +98,8 @@ def brin_choices(
         table = tables[qualified]
         brin = _brin_spec(table, column)
         proof = _prove(conn, hypo, brin, users)
+        if proof is None:
+            continue
         proven = {q.id for q in users if proof.costs[q.id] <= (1 - MIN_GAIN) * q.cost_before}  # type: ignore[operator]
         if not proven:
             continue
@@ -106,6 +108,8 @@ def brin_choices(
             continue  # the B-tree serves more than these range filters: BRIN would be redundant
         btree_spec = brin.model_copy(update={"method": "btree", "index_name": None})
         btree = _prove(conn, hypo, btree_spec, users)
+        if btree is None:
+            continue
         if pick is not None:
             picks = [p for p in picks if p is not pick]
         out.append(_suggestion(table, column, brin, users, proof, btree, correlations, usage, pick))
@@ -180,10 +184,20 @@ def without_flip_back(
     return kept
 
 
-def _prove(conn: psycopg.Connection, hypo: HypoPG, spec: IndexSpec, users: list[Query]) -> Proof:
-    """Planner costs of the queries with the hypothetical index, and its size; never left."""
-    with conn.transaction():
-        oid = hypo.create(spec)
+def _prove(
+    conn: psycopg.Connection, hypo: HypoPG, spec: IndexSpec, users: list[Query]
+) -> Proof | None:
+    """Planner costs of the queries with the hypothetical index, and its size; never left.
+
+    None when HypoPG refuses the definition (a partitioned table, an old HypoPG).
+    """
+    try:
+        with conn.transaction():
+            oid = hypo.create(spec)
+    except (psycopg.errors.QueryCanceled, psycopg.OperationalError):
+        raise
+    except psycopg.Error:
+        return None
     with hypo.dropped_after(oid):
         costs = {q.id: plan_cost(conn, q.checked) for q in users}  # type: ignore[arg-type]
         return Proof(costs, hypo.size(oid))

