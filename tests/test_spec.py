@@ -198,10 +198,30 @@ def test_python_syntax_error_is_a_warning_with_its_line() -> None:
 def test_sql_error_is_a_warning_and_the_rest_is_read() -> None:
     spec = parse_spec(
         "```sql\nCREATE TABLE a (id int PRIMARY KEY);\nCREATE TABLE b (id int,, x int);\n"
-        "CREATE TABLE c (id int);\n```\n"
+        "CREATE TABLE c (id int);\nCREATE TABLE (;\n```\n"
     )
-    assert [e.name for e in spec.entities] == ["a", "c"]
-    assert [w.line for w in spec.warnings] == [3]
+    assert [e.name for e in spec.entities] == ["a", "b", "c"]
+    assert [c.name for c in spec.entity("b").columns] == ["id", "x"]  # type: ignore[union-attr]
+    assert [(w.line, w.message.split(" (")[0]) for w in spec.warnings] == [
+        (3, "b: empty definition between two commas"),
+        (5, "sql statement not read"),
+    ]
+
+
+def test_create_table_with_a_word_postgres_lacks_loses_only_that_word() -> None:
+    spec = parse_spec(
+        "```sql\nCREATE TABLE users (\n  id uuid PRIMARY KEY,\n  role text, -- user, admin\n"
+        "  streak_last_date DATE NULLABLE,\n  nickname text REQUIRED,\n  bad int int int\n);\n```\n"
+    )
+    users = spec.entity("users")
+    assert users is not None
+    assert [(c.name, c.nullable) for c in users.columns] == [
+        ("id", False),
+        ("role", True),
+        ("streak_last_date", True),
+        ("nickname", False),
+    ]
+    assert [w.line for w in spec.warnings] == [5, 6, 7]
 
 
 def test_relationships_indexes_and_isolation_sections() -> None:

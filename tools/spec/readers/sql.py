@@ -12,7 +12,7 @@ import re
 from typing import Any
 
 from pglast import ast, enums, parse_sql
-from pglast.parser import ParseError, scan, split
+from pglast.parser import ParseError, split
 from pglast.stream import RawStream
 
 from tools.naming import FK_ACTIONS, TYPE_ALIASES
@@ -26,13 +26,30 @@ from tools.spec.model import (
     SpecIndex,
     SpecPolicy,
 )
+from tools.spec.readers.sql_dialects import rewrite
+from tools.spec.readers.sql_objects import (
+    read_function,
+    read_trigger,
+    read_unparsed_object,
+    read_view,
+)
+from tools.spec.readers.text import closing, top_level
 from tools.spec.typenames import pg_type_of
 
-_DROP_WORDS = {"AUTO_INCREMENT", "AUTOINCREMENT", "UNSIGNED", "ZEROFILL"}
 _MYSQL_TYPES = {"datetime", "tinyint", "mediumint", "longtext", "mediumtext", "tinytext", "double"}
 _DML = (ast.InsertStmt, ast.SelectStmt, ast.UpdateStmt, ast.DeleteStmt, ast.TransactionStmt)
 _DML_START = re.compile(
     r"^\s*(?:--[^\n]*\n\s*)*(SELECT|INSERT|UPDATE|DELETE|WITH|EXPLAIN|VALUES)\b", re.I
+)
+_CREATE_TABLE = re.compile(
+    r"(?is)^\s*(?:--[^\n]*\n\s*)*CREATE\s+(?:(?:GLOBAL|LOCAL)\s+)?(?:TEMP(?:ORARY)?\s+|UNLOGGED\s+)?"
+    r"TABLE\s+(?:IF\s+NOT\s+EXISTS\s+)?([\w.\"`]{1,200})\s*\("
+)
+_COMMENT = re.compile(r"--[^\n]*|/\*.*?\*/", re.S)
+# Words people write in SQL that Postgres does not have (`streak DATE NULLABLE`).
+_LOOSE_WORDS = (
+    (re.compile(r"(?i)\b(?:nullable|optional)\b"), "NULL"),
+    (re.compile(r"(?i)\brequired\b"), "NOT NULL"),
 )
 _OBJECTS = {"VIEW", "FUNCTION", "TRIGGER", "EXTENSION", "SCHEMA", "SEQUENCE", "GRANT", "REVOKE"}
 
@@ -56,82 +73,6 @@ def deparse(node: Any) -> str:
     if isinstance(node, ast.SQLValueFunction):
         return node.op.name.removeprefix("SVFOP_")
     return RawStream()(node)
-
-
-def _rewrite(statement: str) -> tuple[str, set[str]]:
-    """Token-level rewrite of MySQL/SQLite words Postgres does not know; returns the dialects."""
-    dialects: set[str] = set()
-    try:
-        tokens = scan(statement)
-    except Exception:  # the scanner refuses: leave the text to the parser's error
-        return statement, dialects
-    out: list[str] = []
-    pos, skip_until = 0, -1
-    for index, token in enumerate(tokens):
-        text = statement[token.start : token.end + 1]
-        upper = text.upper()
-        if token.start <= skip_until:
-            continue
-        out.append(statement[pos : token.start])
-        pos = token.end + 1
-        if text == "`":
-            out.append('"')
-            dialects.add("mysql")
-        elif upper in _DROP_WORDS:
-            dialects.add("sqlite" if upper == "AUTOINCREMENT" else "mysql")
-            out.append(" ")
-            if upper in ("AUTO_INCREMENT", "AUTOINCREMENT"):
-                out.append(" /*auto*/ ")
-        elif (
-            upper == "ENUM"
-            and index + 1 < len(tokens)
-            and statement[tokens[index + 1].start] == "("
-        ):
-            close = next(
-                (t for t in tokens[index + 1 :] if statement[t.start : t.end + 1] == ")"), None
-            )
-            end = close.end if close else token.end
-            values = statement[tokens[index + 1].start + 1 : end]
-            out.append(f"text /*enum:{values.replace('*/', '')}*/")
-            skip_until, pos = end, end + 1
-            dialects.add("mysql")
-        elif (
-            upper == "ON"
-            and index + 2 < len(tokens)
-            and statement[tokens[index + 1].start : tokens[index + 1].end + 1].upper() == "UPDATE"
-            and _in_column_list(tokens, index, statement)
-        ):
-            end = tokens[index + 2].end
-            if index + 3 < len(tokens) and statement[tokens[index + 3].start] == "(":
-                end = tokens[index + 4].end if index + 4 < len(tokens) else end
-            out.append(" ")
-            skip_until, pos = end, end + 1
-            dialects.add("mysql")
-        elif upper in ("ENGINE", "CHARSET", "COLLATE") and _after_table(tokens, index, statement):
-            out.append(" ")
-            skip_until = tokens[-1].end
-            pos = len(statement)
-            dialects.add("mysql")
-        else:
-            out.append(text)
-    out.append(statement[pos:])
-    return "".join(out), dialects
-
-
-def _in_column_list(tokens: list[Any], index: int, statement: str) -> bool:
-    """ON UPDATE inside a column definition (not an FK's ON UPDATE action)."""
-    nxt = statement[tokens[index + 2].start : tokens[index + 2].end + 1].upper()
-    return nxt in ("CURRENT_TIMESTAMP", "NOW", "CURRENT_TIMESTAMP()")
-
-
-def _after_table(tokens: list[Any], index: int, statement: str) -> bool:
-    """A table option after the closing parenthesis of CREATE TABLE (…)."""
-    depth = 0
-    for token in tokens[:index]:
-        char = statement[token.start : token.end + 1]
-        depth += char == "("
-        depth -= char == ")"
-    return depth == 0 and statement.lstrip().upper().startswith("CREATE")
 
 
 def sql_type(type_name: ast.TypeName) -> tuple[str, str, bool]:
@@ -179,6 +120,12 @@ def read_sql(code: str, first_line: int, builder: SpecBuilder, *, future: bool =
         builder.warn(first_line, f"sql block not read: {error}")
         return
     builder.dialects.add("postgresql")
+    statements = list(statements)
+    # The scanner drops an unterminated last statement (`CREATE TABLE x (a int;`): read it too.
+    end = code.rfind(statements[-1]) + len(statements[-1]) if statements else 0
+    tail = code[max(end, 0) :]
+    if _COMMENT.sub("", tail).strip(" \t\n;"):
+        statements += [p for p in re.split(r";[ \t]*\n", tail) if _COMMENT.sub("", p).strip()]
     offset = 0
     for statement in statements:
         start = code.find(statement, offset)
@@ -190,16 +137,76 @@ def read_sql(code: str, first_line: int, builder: SpecBuilder, *, future: bool =
         try:
             parsed = parse_sql(text)
         except ParseError:
-            text, dialects = _rewrite(statement)
+            text, dialects = rewrite(statement)
             try:
                 parsed = parse_sql(text)
             except ParseError as error:
-                reason = re.sub(r",? at (index|location) \d+.*$", "", str(error), flags=re.S)
-                builder.warn(line, f"sql statement not read ({reason})")
+                if read_unparsed_object(statement, line, builder):
+                    continue  # a MySQL-style routine: a function, trigger or view, not a table
+                if _recover_table(statement, line, builder, future):
+                    continue
+                builder.warn(line, f"sql statement not read ({_reason(error)})")
                 continue
         builder.dialects.update(dialects)
         for raw in parsed:
             _statement(raw.stmt, text, line, builder, future)
+
+
+def _reason(error: Exception) -> str:
+    return re.sub(r",? at (index|location) \d+.*$", "", str(error), flags=re.S)
+
+
+def _parse_loosely(statement: str) -> tuple[Any, str, set[str]] | None:
+    """pglast's tree of a statement, after the dialect rewrite and loose words if need be."""
+    rewritten, dialects = rewrite(statement)
+    loose = rewritten
+    for pattern, word in _LOOSE_WORDS:
+        loose = pattern.sub(word, loose)
+    for text, seen in ((statement, set()), (rewritten, dialects), (loose, dialects)):
+        try:
+            return parse_sql(text), text, seen
+        except ParseError:
+            continue
+    return None
+
+
+def _recover_table(statement: str, line: int, builder: SpecBuilder, future: bool) -> bool:
+    """A CREATE TABLE pglast refuses as a whole (`streak DATE NULLABLE`), read element by element.
+
+    One unknown word then costs its column (warned), not the whole table.
+    """
+    head = _CREATE_TABLE.match(statement)
+    if head is None:
+        return False
+    # Comments blanked, offsets kept: `role text, -- user, admin` has no third element.
+    statement = _COMMENT.sub(lambda m: re.sub(r"[^\n]", " ", m.group()), statement)
+    name, start = head.group(1), head.end()
+    end = closing(statement, start)
+    if end == len(statement):
+        builder.warn(line, f"{name}: the column list is not closed; read up to the end")
+    cuts = [i for i, char, depth in top_level(statement[:end], start) if char == "," and depth == 0]
+    read = False
+    for first, last in zip([start - 1, *cuts], [*cuts, end], strict=True):
+        element = statement[first + 1 : last]
+        at = first + 1 + len(element) - len(element.lstrip())
+        element_line = _line(line, statement, at)
+        if not element.strip():
+            builder.warn(element_line, f"{name}: empty definition between two commas")
+            continue
+        parsed = _parse_loosely(f"CREATE TABLE {name} ({element.strip()})")
+        if parsed is None:
+            builder.warn(element_line, f"{name.strip(chr(34))}: definition not read")
+            continue
+        tree, text, dialects = parsed
+        builder.dialects.update(dialects)
+        loose = [m.group() for p, _ in _LOOSE_WORDS for m in p.finditer(element)]
+        if loose and text.endswith(f"({element.strip()})") is False:
+            words = ", ".join(sorted(set(loose)))
+            builder.warn(element_line, f"{name}: {words} is not SQL; read as NULL / NOT NULL")
+        for raw in tree:
+            _statement(raw.stmt, text, element_line, builder, future)
+        read = True
+    return read
 
 
 def _statement(stmt: Any, text: str, line: int, builder: SpecBuilder, future: bool) -> None:
@@ -245,15 +252,19 @@ def _statement(stmt: Any, text: str, line: int, builder: SpecBuilder, future: bo
                 line=line,
             )
         )
+    elif isinstance(stmt, ast.CreateFunctionStmt):
+        read_function(stmt, line, builder)
+    elif isinstance(stmt, ast.CreateTrigStmt):
+        read_trigger(stmt, line, builder)
+    elif isinstance(stmt, (ast.ViewStmt, ast.CreateTableAsStmt)):
+        if not read_view(stmt, line, builder):
+            builder.warn(line, "CREATE TABLE AS: its columns are not stated; not read")
     elif (
         isinstance(stmt, _DML)
         or type(stmt).__name__.upper().removesuffix("STMT").removeprefix("CREATE") in _OBJECTS
         or isinstance(
             stmt,
             (
-                ast.ViewStmt,
-                ast.CreateFunctionStmt,
-                ast.CreateTrigStmt,
                 ast.CreateExtensionStmt,
                 ast.CreateSchemaStmt,
                 ast.GrantStmt,
