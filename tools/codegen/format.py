@@ -11,16 +11,11 @@ from __future__ import annotations
 
 import keyword
 import re
-import textwrap
-import unicodedata
 from dataclasses import dataclass, field
 
+from tools.codegen.text import ascii_lookalikes, escape_lookalikes, printable, width, wrap
+
 LINE = 100
-
-
-def width(text: str) -> int:
-    """Columns a line takes as ruff counts them: East Asian wide characters count two."""
-    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
 
 
 INDENT = "    "
@@ -62,7 +57,7 @@ Expr = Call | Seq | Mapping | Str | str  # a plain str is code, emitted verbatim
 
 def py_str(value: str) -> str:
     """The literal ruff prefers: double quotes unless single quotes need fewer escapes."""
-    literal = repr(value)
+    literal = escape_lookalikes(repr(value))
     inner = literal[1:-1].replace("\\'", "'") if literal[0] == "'" else literal[1:-1]
     if inner.count('"') > inner.count("'"):
         return "'" + inner.replace("'", "\\'") + "'"
@@ -86,13 +81,13 @@ def flat(expr: Expr) -> str:
     return f"[{inner}]"
 
 
-def _chunks(value: str, width: int) -> list[str]:
-    """Pieces of a string whose literals fit in `width`, cut after spaces where possible."""
+def _chunks(value: str, limit: int) -> list[str]:
+    """Pieces of a string whose literals fit in `limit` columns, cut after spaces where possible."""
     pieces: list[str] = []
     rest = value
-    while len(py_str(rest)) > width:
-        cut = max(8, width - 2)
-        while cut > 1 and len(py_str(rest[:cut])) > width:
+    while width(py_str(rest)) > limit:
+        cut = max(8, limit - 2)
+        while cut > 1 and width(py_str(rest[:cut])) > limit:
             cut -= 1
         space = rest.rfind(" ", 1, cut)
         if space > cut // 2:
@@ -170,22 +165,30 @@ def hugged_body(expr: Expr, inner: str) -> str:
 
 
 def docstring(text: str, indent: str) -> list[str]:
-    """A docstring: one line when it fits, else a summary paragraph wrapped at the line."""
-    text = " ".join(text.replace('"""', "'''").replace("\\", "\\\\").split())
-    if len(indent) + len(text) + 6 <= LINE:
+    """A docstring: one line when it fits, else a summary paragraph wrapped at the line.
+
+    Any text holds: controls become visible escapes, lookalikes their ASCII, and neither a
+    quote nor a backslash can end the string early.
+    """
+    text = " ".join(printable(ascii_lookalikes(text)).split())
+    text = text.replace("\\", "\\\\").replace('"""', "'''")
+    if text.endswith('"'):
+        text = text[:-1] + '\\"'
+    if len(indent) + width(text) + 6 <= LINE:
         return [f'{indent}"""{text}"""']
-    width = LINE - len(indent) - 3
-    wrapped = textwrap.wrap(text, width)
-    while len(wrapped) < 2:  # ruff joins a one-line docstring onto its quotes: wrap earlier
-        width -= 10
-        wrapped = textwrap.wrap(text, width)
+    limit = LINE - len(indent) - 3
+    wrapped = wrap(text, limit)
+    while len(wrapped) < 2 and limit > 10:  # ruff joins a one-line docstring onto its quotes
+        limit -= 10
+        wrapped = wrap(text, limit)
     lines = [f'{indent}"""{wrapped[0]}', *(indent + w for w in wrapped[1:])]
     return [*lines, f'{indent}"""']
 
 
 def comment(text: str, indent: str = "") -> list[str]:
     """A `#` comment wrapped at the line."""
-    return [f"{indent}# {w}" for w in textwrap.wrap(text, LINE - len(indent) - 2)]
+    text = printable(ascii_lookalikes(text))
+    return [f"{indent}# {w}" for w in wrap(text, LINE - len(indent) - 2)]
 
 
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
