@@ -36,16 +36,21 @@ PERMANENT = (
     (("name or service not known",), "check the host name in DATABASE_URL"),
     (
         ("connection refused",),
-        "nothing listens there: check the host and port in DATABASE_URL "
-        "and that the server is running",
+        "nothing listens there: check that the server is running, "
+        "and the host and port in DATABASE_URL",
+    ),
+    (
+        ("no such file or directory",),
+        "no server listens on that socket: check that the server is running, "
+        "and the host in DATABASE_URL",
     ),
     (("does not support ssl",), "this server has no SSL: use sslmode=prefer (or leave it out)"),
     (("endpoint", "disabled"), "the Neon endpoint is disabled: enable it in the Neon console"),
     (("endpoint id is not specified",), "use a Neon URL with the endpoint in its host name"),
 )
 TRANSIENT_FIX = (
-    "the server did not answer in time: check that it is running and reachable (host, port, "
-    "firewall), or raise PGARCHITECT_CONNECT_TIMEOUT / PGARCHITECT_CONNECT_RETRIES"
+    "the server did not answer in time: check that the server is running and reachable (host, "
+    "port, firewall), or raise PGARCHITECT_CONNECT_TIMEOUT / PGARCHITECT_CONNECT_RETRIES"
 )
 
 
