@@ -56,6 +56,12 @@ def server_version(admin: psycopg.Connection) -> int:
     return admin.info.server_version
 
 
+def available_extensions(url: str) -> set[str]:
+    """The extensions this server could create."""
+    with psycopg.connect(url) as conn:
+        return {row[0] for row in conn.execute("SELECT name FROM pg_available_extensions")}
+
+
 @pytest.fixture(scope="session")
 def hypopg_available(admin: psycopg.Connection) -> bool:
     """Whether HypoPG can be installed (and then is) in the test database."""

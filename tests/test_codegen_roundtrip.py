@@ -17,6 +17,7 @@ import pytest
 from psycopg import sql
 
 from server.db import read_only_transaction
+from tests.conftest import available_extensions
 from tools.catalog import SchemaSnapshot, fetch_snapshot
 from tools.codegen import GeneratedModels, generate_code
 
@@ -351,6 +352,8 @@ def test_generated_models_recreate_the_schema(ddl, scratch_url, tmp_path):
 
 
 def test_generated_models_create_the_extensions_they_use(scratch_url, tmp_path):
+    if not {"citext", "pg_trgm", "uuid-ossp"} <= available_extensions(scratch_url):
+        pytest.skip("this server cannot create citext, pg_trgm and uuid-ossp")
     result, diffs = round_trip(EXTENSIONS, scratch_url, tmp_path)
     assert diffs == [], "\n".join(diffs) + "\n" + result.code
     assert result.extensions == ["citext", "pg_trgm", "uuid-ossp"]

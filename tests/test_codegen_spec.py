@@ -15,7 +15,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from tests.conftest import SHARED
+from tests.conftest import SHARED, available_extensions
 from tests.test_codegen import RUFF, RUFF_OPTIONS, RUFF_RULES
 from tools.catalog.models import CheckConstraint
 from tools.codegen import generate_code, generate_model, generate_model_from_spec
@@ -99,12 +99,6 @@ finally:
     engine.dispose()
 print(json.dumps(results))
 """
-
-
-def available_extensions(url: str) -> set[str]:
-    """The extensions this server could create."""
-    with psycopg.connect(url) as conn:
-        return {row[0] for row in conn.execute("SELECT name FROM pg_available_extensions")}
 
 
 def test_spec_corpus_modules_import_and_create_their_tables(scratch_url, tmp_path):
@@ -193,6 +187,8 @@ def test_spec_using_extension_objects_creates_its_extensions(scratch_url, tmp_pa
     assert result.extensions == ["citext", "uuid-ossp"]
     assert "DDL('CREATE EXTENSION IF NOT EXISTS \"uuid-ossp\" CASCADE')" in result.code
     assert any("op.execute" in n and "citext" in n for n in result.migration_notes)
+    if not {"citext", "uuid-ossp"} <= available_extensions(scratch_url):
+        pytest.skip("this server cannot create citext and uuid-ossp (the embedded one has neither)")
     with psycopg.connect(scratch_url, autocommit=True) as conn:  # an empty public schema
         conn.execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public")
     path = tmp_path / "models.py"

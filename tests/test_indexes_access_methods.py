@@ -245,7 +245,11 @@ def test_full_text_mentions_the_generated_column_alternative(planted):
 )
 def test_clean_twin_gets_no_suggestion(planted, query):
     advice = advise(planted, [query])
-    assert advice.suggestions == [], render_indexes(advice)
+    if has_hypopg(planted):
+        assert advice.suggestions == [], render_indexes(advice)
+    else:  # unproven B-trees from the join or filter columns may come, marked unverified
+        assert beyond_btree(advice) == [], render_indexes(advice)
+        assert all(not s.verified and s.confidence == "low" for s in advice.suggestions)
 
 
 def test_to_tsvector_without_configuration_is_a_note(planted):
@@ -380,15 +384,17 @@ def test_applied_advice_converges_and_sqlmodel_creates_the_same_indexes(
         first = advise(url, CONVERGE_QUERIES)
         methods = sorted(s.method for s in first.suggestions)
         expected = ["gin", "gin", "gin", "gin", "gist"]
-        if has_hypopg(url):
-            expected = ["brin", *expected]
+        # The range filter on the append-only events: BRIN proven with HypoPG, else the
+        # unproven B-tree of the filter column.
+        expected = sorted([*expected, "brin" if has_hypopg(url) else "btree"])
         assert methods == expected, render_indexes(first)
         apply(url, _script(first), tmp_path)
         _run_workload(url)
         second = advise(url, CONVERGE_QUERIES)
         assert second.suggestions == [], render_indexes(second)
-        _assert_sqlmodel_round_trip(url, first)
-        _assert_generate_model_reads_them_back(url, first, tmp_path)
+        methods_beyond = first.model_copy(update={"suggestions": beyond_btree(first)})
+        _assert_sqlmodel_round_trip(url, methods_beyond)
+        _assert_generate_model_reads_them_back(url, methods_beyond, tmp_path)
 
 
 class Point(sa.types.UserDefinedType):

@@ -69,7 +69,9 @@ def test_default_names_match_what_postgres_creates(
     created = {
         row[0]
         for row in admin.execute(
+            # PG 18 catalogs NOT NULL as constraints too; nullability is read from attnotnull.
             "SELECT conname FROM pg_constraint WHERE connamespace = %s::regnamespace"
+            " AND contype <> 'n'"
             " UNION SELECT relname FROM pg_class WHERE relnamespace = %s::regnamespace",
             [schema, schema],
         )

@@ -168,7 +168,9 @@ async def test_http_responses_and_logs_never_show_the_password(urls, case, tmp_p
         text=True,
     )
     try:
-        process.stderr.readline()  # listening on …
+        early = []  # with DEBUG on, log lines may come before "listening on …"
+        while (line := process.stderr.readline()) and "listening on" not in line:
+            early.append(line)
         async with Client(f"http://127.0.0.1:{port}/mcp", read_timeout_seconds=60) as client:
             answers = await _session(client)
         with httpx2.Client(timeout=10) as http:
@@ -177,6 +179,7 @@ async def test_http_responses_and_logs_never_show_the_password(urls, case, tmp_p
     finally:
         process.terminate()
         output, errors = process.communicate(timeout=10)
+    errors = "".join(early) + errors
     assert _leaks(answers + raw + output + errors) == [], errors[-2000:]
 
 
