@@ -20,6 +20,7 @@ demo: setup
 test: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 	$(BIN)/pytest -q
 
 # The same suite on the embedded PostgreSQL 18 (no HypoPG there: those tests skip).
@@ -27,7 +28,7 @@ test-embedded: setup
 	TEST_DATABASE_URL=embedded $(BIN)/pytest -q
 
 lint: setup
-	$(BIN)/ruff check . && $(BIN)/ruff format --check .
+	$(BIN)/ruff check . && $(BIN)/ruff format --check . && $(BIN)/mypy
 
 bench: setup
 	$(BIN)/python bench/reflect.py
@@ -35,4 +36,4 @@ bench: setup
 	$(BIN)/python bench/spec.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache .hypothesis

@@ -126,7 +126,7 @@ class _Cutter:
             head = {}  # so many short values that they are the content (a map of names)
         head_size, preceded = json_size(head), room < fresh
         parts = [key for key in obj if key not in head]
-        key, inner = start or (parts[0] if parts else None, None)
+        key, inner = start or (parts[0] if parts else "", None)  # "": nothing to place
         position = parts.index(key) if parts else 0
         out, used, carried = dict(head), head_size, False
         while position < len(parts):

@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass
+from typing import Any
 
 import psycopg
 
@@ -80,7 +81,7 @@ def classify(err: BaseException) -> Failure:
     return Failure(reason, False, TRANSIENT_FIX)
 
 
-def connect_kwargs(connect_timeout_s: float) -> dict[str, object]:
+def connect_kwargs(connect_timeout_s: float) -> dict[str, Any]:
     """Connection options safe behind PgBouncer: no prepared statements, an application name."""
     return {
         "connect_timeout": max(MIN_ATTEMPT_S, int(connect_timeout_s)),

@@ -294,7 +294,11 @@ def _statements(
     )
     debian = "postgresql-contrib (a dependency of the server package) ships it; " + steps
     state = "installed" if installed else "available" if row else "not available"
-    state += {True: ", preloaded", False: ", not in shared_preload_libraries"}.get(
+    preloading: dict[bool | None, str] = {
+        True: ", preloaded",
+        False: ", not in shared_preload_libraries",
+    }
+    state += preloading.get(
         preloaded, ", preloading unknown (this role cannot read shared_preload_libraries)"
     )
     return Check(

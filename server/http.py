@@ -126,7 +126,8 @@ def serve_http(server: MCPServer, settings: Settings, host: str, port: int) -> N
         host=host,
         port=port,
         log_level="warning",
-        timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_S,
+        # uvicorn hints an int but waits on any number of seconds
+        timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_S,  # type: ignore[arg-type]
         lifespan="on",
     )
     asyncio.run(_serve(uvicorn.Server(config), host, port))

@@ -142,13 +142,13 @@ class AnswerStore:
         self._expire()
         match = CURSOR.match(cursor)
         answer = self._answers.get(match["answer"]) if match else None
-        if answer is None or answer.tool != tool:
+        if match is None or answer is None or answer.tool != tool:
             raise ConfigError(
                 f"cursor {cursor!r} is unknown or has expired (pages are kept "
                 f"{self.lifetime_s / 60:g} minutes after their last use, and dropped when the "
                 f"schema changes); call {tool} again without cursor to start over"
             )
-        number = int(match["page"]) if match else 0
+        number = int(match["page"])
         if not 2 <= number <= len(answer.pages):
             raise ConfigError(
                 f"cursor {cursor!r} points past the {len(answer.pages)} pages of its answer; "

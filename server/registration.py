@@ -18,9 +18,10 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated, Any, get_type_hints
+from typing import TYPE_CHECKING, Annotated, Any, cast, get_type_hints
 
 import anyio
+from mcp.server.context import ServerMiddleware
 from mcp.server.mcpserver import Context, MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
 from mcp.types import CallToolResult, TextContent, ToolAnnotations
@@ -39,6 +40,11 @@ from server.paging import (
     is_page_cursor,
 )
 from tools.errors import ConfigError, PgArchitectError
+
+if TYPE_CHECKING:
+    from mcp.server.mcpserver.utilities.func_metadata import ArgModelBase
+
+    from server.app import AppState
 
 READ_ONLY = ToolAnnotations(
     read_only_hint=True, destructive_hint=False, idempotent_hint=True, open_world_hint=False
@@ -174,7 +180,7 @@ def _publish(server: MCPServer, name: str, output_schema: dict[str, Any]) -> Non
     if registered is None:
         raise RuntimeError(f"tool {name} did not register")
     metadata = registered.fn_metadata
-    strict = type(
+    strict: type[ArgModelBase] = type(
         metadata.arg_model.__name__,
         (metadata.arg_model,),
         {"model_config": ConfigDict(extra="forbid", arbitrary_types_allowed=True)},
@@ -190,7 +196,7 @@ async def _answer(
 ) -> CallToolResult:
     """One call: the next page of a kept answer, or the tool's result as its first page."""
     tool_def, name = served.tool_def, served.tool_def.name
-    state = ctx.request_context.lifespan_context
+    state = cast("AppState", ctx.request_context.lifespan_context)
     settings: Settings = state.settings
     store: AnswerStore = state.answers
     cursor = arguments.pop("cursor", None)
@@ -257,7 +263,7 @@ def _spec_files(settings: Settings, tool_def: ToolDef, arguments: dict[str, Any]
 WITHOUT_TOOLS = ("initialize", "ping", "server/discover")
 
 
-def registered_on_first_use(register: Callable[[], None]) -> Callable[..., Awaitable[Any]]:
+def registered_on_first_use(register: Callable[[], None]) -> ServerMiddleware[Any]:
     """Server middleware: `register()` (in a worker thread, once) before the first request
     other than initialize and ping, so that a client's initialize is answered before the tool
     modules and their libraries are imported."""

@@ -16,6 +16,7 @@ from pydantic import BaseModel
 
 from tools import drift, indexes, isolation
 from tools.findings import SEVERITY_ORDER, Finding, count_by_severity, render_findings
+from tools.indexes.models import IndexAdvice
 from tools.indexes.rules import RULES as INDEX_RULES
 
 Status = Literal["checked", "not checked", "failed"]
@@ -136,7 +137,7 @@ def isolation_check(report: isolation.IsolationReport) -> Check:
     )
 
 
-def index_check(advice: indexes.IndexAdvice) -> Check:
+def index_check(advice: IndexAdvice) -> Check:
     """The index part: advice, not a gate (each suggestion at its rule's severity)."""
     found = [
         Finding(

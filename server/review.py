@@ -101,15 +101,12 @@ def run_checks(conn: psycopg.Connection, plan: Plan, database: str) -> report.Re
         )
         return report.models_check(result, render)
 
+    spec = plan.spec  # a local, so that the lambda below sees it narrowed
     steps: list[tuple[str, Callable[[psycopg.Connection], report.Check] | str]] = [
         (
             "drift",
-            (
-                lambda tx: report.drift_check(
-                    drift.compare_spec_to_database(tx, plan.spec, plan.schema)
-                )
-            )
-            if plan.spec is not None
+            (lambda tx: report.drift_check(drift.compare_spec_to_database(tx, spec, plan.schema)))
+            if spec is not None
             else plan.skip_reason,
         ),
         (

@@ -69,7 +69,7 @@ class SessionReset:
         conn.autocommit = True
         try:
             script = (RESET_BEHIND_POOLER if self.pooler else RESET_DIRECT) + HYPOPG_RESETS
-            cursor = conn.execute(script)  # type: ignore[arg-type]  # trusted, several statements
+            cursor = conn.execute(script)  # trusted, several statements
             while cursor.nextset():
                 pass
             for (namespace,) in cursor.fetchall():

@@ -57,6 +57,8 @@ def test_unreachable_database_exits_2_with_the_masked_url():
         },
     )
     assert result.returncode == 2 and "hunter2" not in result.stderr + result.stdout
+    # The URL is named with only its password replaced: user, host, port and database stay.
+    assert "cannot connect to postgresql://app:***@127.0.0.1:1/db" in result.stderr
     assert "Traceback" not in result.stderr
 
 

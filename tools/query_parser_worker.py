@@ -28,7 +28,7 @@ def tree_depth(root: Any, limit: int) -> int:
             deepest = max(deepest, depth)
             if deepest > limit:
                 return deepest
-            stack.extend((getattr(item, attr, None), depth) for attr in type(item).__slots__)
+            stack.extend((getattr(item, attr, None), depth) for attr in item)
         elif isinstance(item, (tuple, list)):
             stack.extend((child, depth) for child in item)
     return deepest

@@ -119,7 +119,7 @@ def walk_ast(root: ast.Node) -> Iterator[ast.Node]:
         item = stack.pop()
         if isinstance(item, ast.Node):
             yield item
-            stack.extend(reversed([getattr(item, attr, None) for attr in type(item).__slots__]))
+            stack.extend(reversed([getattr(item, attr, None) for attr in item]))
         elif isinstance(item, (tuple, list)):
             stack.extend(reversed(item))
 

@@ -125,8 +125,8 @@ def lay_out(expr: Expr, indent: str = "", prefix: str = "", suffix: str = "") ->
         lines.append(indent + ")" + suffix)
     elif isinstance(expr, Mapping):
         lines.append(indent + prefix + "{")
-        for key, value in expr.items:
-            lines += lay_out(value, inner, f"{flat(key)}: ", ",")
+        for item_key, value in expr.items:
+            lines += lay_out(value, inner, f"{flat(item_key)}: ", ",")
         lines.append(indent + "}" + suffix)
     else:
         opening, closing = ("(", ")") if expr.tuple else ("[", "]")

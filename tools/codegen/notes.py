@@ -7,6 +7,8 @@ because the source named columns that do not exist.
 
 from __future__ import annotations
 
+from typing import Any
+
 from pglast import ast, enums, parse_sql
 
 from tools.catalog.models import SchemaSnapshot, Table
@@ -46,7 +48,7 @@ def consistent_table(table: Table, notes: dict[str, list[str]], snapshot: Schema
         )
         return False
 
-    update = {
+    update: dict[str, Any] = {
         "check_constraints": [c for c in table.check_constraints if boolean(c.name, c.expression)],
         "indexes": [
             i
@@ -63,7 +65,7 @@ def consistent_table(table: Table, notes: dict[str, list[str]], snapshot: Schema
     if table.primary_key and not known(
         "primary key", table.primary_key.name, table.primary_key.columns
     ):
-        update["primary_key"] = None  # type: ignore[assignment]
+        update["primary_key"] = None
     for fk in update["foreign_keys"]:
         target = snapshot.table(fk.ref_table) if fk.ref_schema == snapshot.schema_name else None
         if target is None:
@@ -152,7 +154,7 @@ def is_boolean_sql(expression: str) -> bool:
         return False
     if len(statements) != 1:
         return False
-    targets = getattr(statements[0].stmt, "targetList", None) or ()
+    targets: tuple[Any, ...] = getattr(statements[0].stmt, "targetList", None) or ()
     if len(targets) != 1:
         return False
     node = targets[0].val

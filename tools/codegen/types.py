@@ -78,7 +78,7 @@ def scalar_type(pg_type: str) -> TypeChoice | None:
     """The choice for a non-array, non-enum type; None when SQLAlchemy has no class for it."""
     if pg_type in _SIMPLE:
         annotation, need, module, name, explicit = _SIMPLE[pg_type]
-        needs = [need] if need else []
+        needs: list[Need] = [need] if need else []
         if name in ("JSON", "JSONB"):
             # SQLModel sets every field, and a JSON type would store None as JSON 'null' (not
             # SQL NULL, nor the server default): none_as_null makes None mean "no value".
@@ -107,10 +107,11 @@ def scalar_type(pg_type: str) -> TypeChoice | None:
         return _timestamp(match.group(1), match.group(2) == "with")
     if match := _TIME.match(pg_type):
         precision, zone = match.group(1), match.group(2) == "with"
-        needs: list[Need] = [("datetime", "time")]
+        needs = [("datetime", "time")]
         if precision is None and not zone:
             return TypeChoice("time", [], "Time", needs, [(SA, "Time")])
-        kwargs = [("timezone", str(zone))] + ([("precision", precision)] if precision else [])
+        kwargs: list[tuple[str, Expr]] = [("timezone", str(zone))]
+        kwargs += [("precision", precision)] if precision else []
         sa_type = Call("TIME", [], kwargs)
         return TypeChoice("time", [("sa_type", sa_type)], sa_type, [*needs, (PG, "TIME")])
     return None
@@ -180,9 +181,9 @@ def column_type(column: Column, enum_choices: dict[str, TypeChoice]) -> TypeChoi
         element = enum_choices[column.enum]
         return array_type(element) if column.is_array else element
     if column.is_array and pg_type.endswith("[]") and not column.enum:
-        element = scalar_type(pg_type.removesuffix("[]"))
-        if element is not None:
-            return array_type(element)
+        scalar = scalar_type(pg_type.removesuffix("[]"))
+        if scalar is not None:
+            return array_type(scalar)
     return scalar_type(pg_type) or custom_type(pg_type)
 
 

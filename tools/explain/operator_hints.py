@@ -30,7 +30,7 @@ def filter_method(condition: str) -> tuple[str, str] | None:
         (statement,) = pglast.parse_sql(f"SELECT 1 WHERE {condition}")
     except (pglast.parser.ParseError, ValueError):
         return None  # plan text such as '(hashed SubPlan 1)'
-    for node in walk_ast(statement.stmt.whereClause):  # type: ignore[union-attr]
+    for node in walk_ast(statement.stmt.whereClause):
         if isinstance(node, ast.A_Expr) and node.name and len(node.name) == 1:
             method = _method(node.name[0].sval, node)
             if method is not None:

@@ -105,7 +105,7 @@ def _child_statements(node: Any, top: Any) -> Iterator[Any]:
         yield node
         return
     if isinstance(node, ast.Node):
-        for attr in type(node).__slots__:
+        for attr in node:
             yield from _child_statements(getattr(node, attr, None), top)
     elif isinstance(node, (tuple, list)):
         for item in node:
@@ -118,7 +118,7 @@ def _column(node: Any, chain: list[Scope]) -> tuple[Table, str] | None:
         node = node.arg
     if not isinstance(node, ast.ColumnRef):
         return None
-    names = [getattr(f, "sval", None) for f in node.fields]
+    names: list[Any] = [getattr(f, "sval", None) for f in node.fields]  # str, or None for *
     if None in names:
         return None  # a.* or *
     column = names[-1]
@@ -141,7 +141,7 @@ def _is_value(node: Any) -> bool:
     if isinstance(node, (ast.ColumnRef, ast.SubLink)):
         return False
     if isinstance(node, ast.Node):
-        return all(_is_value(getattr(node, a, None)) for a in type(node).__slots__)
+        return all(_is_value(getattr(node, a, None)) for a in node)
     if isinstance(node, (tuple, list)):
         return all(_is_value(item) for item in node)
     return True
@@ -273,7 +273,7 @@ def _column_refs(node: Any) -> Iterator[ast.ColumnRef]:
     if isinstance(node, ast.ColumnRef):
         yield node
     elif isinstance(node, ast.Node) and not isinstance(node, STATEMENTS):
-        for attr in type(node).__slots__:
+        for attr in node:
             yield from _column_refs(getattr(node, attr, None))
     elif isinstance(node, (tuple, list)):
         for item in node:

@@ -139,7 +139,7 @@ def _key(
         return found[0], _alias(node, found[0], chain), found[1], (found[1],), None, 0
     if not isinstance(node, ast.FuncCall) or len(node.funcname or ()) != 1 or node.agg_star:
         return None
-    function = node.funcname[0].sval  # type: ignore[index]
+    function = node.funcname[0].sval
     columns = [_column(ref, chain) for ref in _column_refs(node)]
     tables = {id(c[0]) for c in columns if c is not None}
     if not columns or None in columns or len(tables) != 1 or node.over is not None:
@@ -163,7 +163,7 @@ def _alias(ref: Any, table: Table, chain: list[Scope]) -> str:
     while isinstance(ref, ast.TypeCast):
         ref = ref.arg
     if isinstance(ref, ast.ColumnRef) and len(ref.fields or ()) >= 2:
-        return ref.fields[-2].sval  # type: ignore[index]
+        return ref.fields[-2].sval
     for scope in chain:
         for name, scoped in scope.items():
             if scoped is table:

@@ -208,7 +208,7 @@ class _Walker:
             self.collect_bindings(child, wrapped or isinstance(child, ast.SubLink))
 
     def _note_unset(self, node: ast.FuncCall, label: str) -> None:
-        args = node.args or ()
+        args: tuple[Any, ...] = node.args or ()
         missing_ok = len(args) > 1 and (
             _is_true(args[1]) or _const_text(args[1]) in ("t", "true", "on")
         )

@@ -173,7 +173,7 @@ class SpecBuilder:
         if single is None:
             self.constraints.append(
                 SpecConstraint(table=entity.name, kind=kind, columns=columns, name=name, line=line)
-            )  # type: ignore[arg-type]
+            )
 
     # --- finishing -----------------------------------------------------------------------
 
@@ -229,7 +229,9 @@ class SpecBuilder:
             ledger.mark(entity.line)
             for column in entity.columns:
                 ledger.mark(column.line)
-        for record in (*self.indexes, *self.constraints, *self.relationships, *self.policies):
+        records: list[SpecIndex | SpecConstraint | Relationship | SpecPolicy]
+        records = [*self.indexes, *self.constraints, *self.relationships, *self.policies]
+        for record in records:
             ledger.mark(record.line)
         names = {e.name for e in entities}
         found, total = ledger.unread(self.lines, {w.line for w in self.warnings}, names)

@@ -143,7 +143,7 @@ def _column(column: SpecColumn, table: str, schema: str) -> Column:
 
 def _foreign_keys(entity: Entity, spec: SchemaSpec, schema: str, names: _Names) -> list[ForeignKey]:
     table = entity.name
-    found = []
+    found: list[tuple[list[str], Reference, list[str], str | None]] = []
     for column in entity.columns:
         ref = column.references
         if ref and ref.table:
@@ -196,6 +196,7 @@ def _uniques(
 
 def _checks(entity: Entity, spec: SchemaSpec, names: _Names) -> list[CheckConstraint]:
     column_names = [c.name for c in entity.columns]
+    wanted: list[tuple[str, list[str], str | None]]
     wanted = [(c.check, [c.name], None) for c in entity.columns if c.check]
     wanted += [
         (c.expression, c.columns or check_columns(c.expression, column_names), c.name)
@@ -256,7 +257,7 @@ def _table(entity: Entity, spec: SchemaSpec, schema: str, names: _Names) -> Tabl
         seen.add(tuple(index.columns))
         indexes.append(_index(name, schema, index, names))
     return Table(
-        schema=schema,
+        schema_name=schema,
         name=name,
         owner="spec",
         comment=entity.description or None,
@@ -279,13 +280,13 @@ def spec_to_snapshot(spec: SchemaSpec, schema: str = "public") -> SchemaSnapshot
     names.relations |= {i.name for i in spec.indexes if i.name}
     names.constraints |= {c.name for c in spec.constraints if c.name}
     return SchemaSnapshot(
-        schema=schema,
+        schema_name=schema,
         server_version=0,
         database="spec",
         role=RoleInfo(name="spec", superuser=False, bypass_rls=False, can_write=False),
         tables=[_table(e, spec, schema, names) for e in entities],
         enums=[
-            EnumType(schema=schema, name=e.name, values=e.values)
+            EnumType(schema_name=schema, name=e.name, values=e.values)
             for e in spec.enums
             if e.name in used or e.values
         ],

@@ -146,8 +146,8 @@ class BulletReader(RelationReader):
             self.note(plain, line)  # a sentence about the table, kept as a remark
             return
         current = self.current_entity()
-        known = current is not None and (current[0], section.future) in self.builder.tables
-        if known or re.match(r"^[A-Za-z_]\w*\s*(:|\(|\s[-\u2013\u2014]\s)", plain):
+        is_known = current is not None and (current[0], section.future) in self.builder.tables
+        if is_known or re.match(r"^[A-Za-z_]\w*\s*(:|\(|\s[-\u2013\u2014]\s)", plain):
             self.builder.warn(line, "not read as a column")
 
     def composite_bullet(self, plain: str, line: int) -> bool:
@@ -295,11 +295,11 @@ class BulletReader(RelationReader):
             return True
         if current:
             col = re.match(r"^`?([A-Za-z_]\w*)`?\s*(?:[-\u2013\u2014:(]|$)", plain)
-            entity = self.builder.tables.get((current[0], self.section.future))
+            table = self.builder.tables.get((current[0], self.section.future))
             if (
                 col
                 and (self.section.sub == "indexes" or self.section.kind == "indexes")
-                and (entity is None or entity.entity.column(col.group(1)) is not None)
+                and (table is None or table.entity.column(col.group(1)) is not None)
             ):
                 self.builder.indexes.append(
                     SpecIndex(

@@ -89,13 +89,13 @@ def read_attributes(column: SpecColumn, text: str, *, typed: bool = False) -> li
         column.dialects.add("prisma")
         attrs = field_attributes(text)
         return unread + ["@" + n for n in apply_field_attributes(column, attrs, column.dialects)]
-    unread: list[str] = []
+    unread = []
     for phrase in split_top(text):
         if re.match(r"(?i)check\b", phrase):
             scan_constraints(column, phrase)  # its parentheses belong to the expression
             continue
         head, groups = attribute_groups(phrase)
-        phrases = [head] if head else []
+        phrases: list[str | list[str]] = [head] if head else []  # a list: a group's items
         for group in groups:
             phrases.append(split_top(group))
         for part in phrases:

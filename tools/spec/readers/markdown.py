@@ -58,7 +58,7 @@ class MarkdownReader(BulletReader, TableReader):
         """Read the whole document."""
         tokens = _MARKDOWN.parse(text)
         self.title_at = _title_index(tokens)
-        index, items = 0, []
+        index, items = 0, list[str]()
         while index < len(tokens):
             token = tokens[index]
             try:
@@ -84,14 +84,14 @@ class MarkdownReader(BulletReader, TableReader):
         elif token.type == "inline":
             for kind, content, line in split_tables(token.content, _line(token)):
                 if kind == "table":
-                    self.table(content[0], content[1], line)  # type: ignore[arg-type]
+                    self.table(content[0], content[1], line)
                     continue
-                self._register(line, line + content.count("\n"))  # type: ignore[union-attr]
+                self._register(line, line + content.count("\n"))
                 if items and items[-1] == "":
-                    items[-1] = content  # type: ignore[assignment]
-                    self.bullet(content, line, [i for i in items[:-1] if i])  # type: ignore[arg-type]
+                    items[-1] = content
+                    self.bullet(content, line, [i for i in items[:-1] if i])
                 elif not items:
-                    self.paragraph(content, line)  # type: ignore[arg-type]
+                    self.paragraph(content, line)
         elif token.type == "fence":
             self.fence(token)
         return index + 1

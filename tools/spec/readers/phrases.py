@@ -191,7 +191,8 @@ def attribute_groups(phrase: str) -> tuple[str, list[str]]:
     """Pull ` (…)` groups separated by a space out of a phrase: they hold attributes."""
     if "(" not in phrase:
         return phrase.strip(), []
-    out, groups, i = [], [], 0
+    out: list[str] = []  # the characters outside the groups
+    groups, i = [], 0
     while i < len(phrase):
         if (
             phrase[i] == "("

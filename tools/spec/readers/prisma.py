@@ -124,24 +124,21 @@ def _prisma_model(
         attrs = field_attributes(match.group("attrs"))
         type_name = match.group("type")
         if "relation" in attrs and "fields" in attrs["relation"]:
-            on_delete = re.search(r"onDelete\s*:\s*(\w+)", attrs["relation"])
+            action = re.search(r"onDelete\s*:\s*(\w+)", attrs["relation"])
             relations.append(
                 (
                     _list_arg(attrs["relation"], "fields"),
                     type_name,
                     _list_arg(attrs["relation"], "references"),
-                    on_delete.group(1) if on_delete else None,
+                    action.group(1) if action else None,
                     field_line,
                 )
             )
             continue
         if match.group("list") and type_name not in PRISMA_TYPES:
             continue  # back-relation list: posts Post[]
-        column_name = (
-            re.search(r'"(\w+)"', attrs["map"]).group(1)
-            if "map" in attrs and '"' in attrs["map"]
-            else match.group("name")
-        )
+        mapped = re.search(r'"(\w+)"', attrs.get("map", ""))
+        column_name = mapped.group(1) if mapped else match.group("name")
         pg_type = PRISMA_TYPES.get(type_name)
         column = SpecColumn(
             name=column_name,
@@ -161,18 +158,18 @@ def _prisma_model(
         builder.add_column(entity, column, "prisma")
     for fields, target, references, on_delete, field_line in relations:
         for position, field_name in enumerate(fields):
-            column = entity.column(field_name)
-            if column is None:
+            fk_column = entity.column(field_name)
+            if fk_column is None:
                 builder.warn(
                     field_line, f"relation names {table}.{field_name}, a field defined nowhere"
                 )
                 continue
-            column.references = Reference(
+            fk_column.references = Reference(
                 table=target,
                 column=references[position] if position < len(references) else None,
                 on_delete=action_word(on_delete),
             )
-            column.stated = sorted(set(column.stated) | {"references"})
+            fk_column.stated = sorted(set(fk_column.stated) | {"references"})
 
 
 def field_attributes(text: str) -> dict[str, str]:
@@ -196,12 +193,10 @@ def apply_field_attributes(
             _default(column, args.strip())
         elif attr == "updatedAt":
             column.app_default = "@updatedAt"
-        elif attr.startswith("db.") and _db_type(attr[3:], args):
+        elif attr.startswith("db.") and (db_type := _db_type(attr[3:], args)):
             if attr[3:] in ("LongText", "MediumText"):
                 dialects.add("mysql")
-            column.pg_type = _db_type(attr[3:], args) + (
-                "[]" if column.pg_type.endswith("[]") else ""
-            )
+            column.pg_type = db_type + ("[]" if column.pg_type.endswith("[]") else "")
             column.type_guessed = False
             column.stated.append("type")
         else:

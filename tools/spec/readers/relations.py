@@ -203,6 +203,7 @@ class RelationReader(SectionReader):
         section = self.section
         plain = re.sub(r"\b\w+\s+\((\w+)\)", r"\1", plain)  # "an agent (profile)" -> profile
         found = False
+        match: re.Match[str] | None
         for match in FK_ARROW.finditer(plain):
             self.builder.relationships.append(
                 Relationship(

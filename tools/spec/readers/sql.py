@@ -133,7 +133,7 @@ def read_sql(code: str, first_line: int, builder: SpecBuilder, *, future: bool =
         line = _line(first_line, code, start + len(statement) - len(statement.lstrip()))
         if _DML_START.match(statement):
             continue  # sample queries: nothing to read, parsing them only costs time
-        text, dialects = statement, set()
+        text, dialects = statement, set[str]()
         try:
             parsed = parse_sql(text)
         except ParseError:

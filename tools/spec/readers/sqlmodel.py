@@ -299,10 +299,8 @@ def _py_column(
     column.unique = bool(_const(kwargs.get("unique")))
     column.indexed = bool(_const(kwargs.get("index")))
     sa_kwargs = _const(kwargs.get("sa_column_kwargs")) if "sa_column_kwargs" in kwargs else None
-    if isinstance(kwargs.get("sa_column_kwargs"), ast.Dict):
-        for key, value in zip(
-            kwargs["sa_column_kwargs"].keys, kwargs["sa_column_kwargs"].values, strict=False
-        ):
+    if isinstance(given := kwargs.get("sa_column_kwargs"), ast.Dict):
+        for key, value in zip(given.keys, given.values, strict=False):
             key_name = _const(key)
             if key_name == "index" and _const(value):
                 column.indexed = True

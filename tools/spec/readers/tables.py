@@ -9,6 +9,7 @@ the column name, type, constraints… by header words in several languages, or b
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from tools.spec.model import SpecIndex
 from tools.spec.readers import vocabulary as vocab
@@ -29,7 +30,9 @@ def cells(row: str) -> list[str]:
         text = text[:-1]
     if "`" not in text and "\\" not in text:
         return [cell.strip() for cell in text.split("|")]
-    out, current, code = [], [], False
+    out: list[str] = []
+    current: list[str] = []
+    code = False
     for i, char in enumerate(text):
         if char == "`":
             code = not code
@@ -42,7 +45,7 @@ def cells(row: str) -> list[str]:
     return out
 
 
-def split_tables(content: str, line: int) -> list[tuple[str, object, int]]:
+def split_tables(content: str, line: int) -> list[tuple[str, Any, int]]:
     """A block's text as ("text", text, line) and ("table", (headers, rows), line) parts.
 
     A table is a row with pipes followed by a delimiter row (`|---|---|`), up to the first line
@@ -51,7 +54,7 @@ def split_tables(content: str, line: int) -> list[tuple[str, object, int]]:
     if "|" not in content or "-" not in content:
         return [("text", content, line)]
     lines = content.split("\n")
-    parts: list[tuple[str, object, int]] = []
+    parts: list[tuple[str, Any, int]] = []  # the middle: a str, or (headers, rows)
     start, index = 0, 0
     while index < len(lines) - 1:
         if (
