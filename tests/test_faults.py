@@ -13,6 +13,7 @@ from mcp import Client
 
 from server.app import build_server
 from server.config import load_settings
+from tests.test_http_security import http_server
 
 pytestmark = pytest.mark.slow
 
@@ -80,6 +81,23 @@ async def test_a_database_down_at_start_is_a_clear_error_then_recovers(
             embedded.start()
             failed, text = await _reflect(client)
             assert not failed, text
+    finally:
+        embedded.start()
+
+
+async def test_a_served_http_server_starts_without_its_database_and_recovers(embedded, tmp_path):
+    embedded.stop()
+    try:
+        settings = {"PGARCHITECT_CONNECT_TIMEOUT": "1", "PGARCHITECT_CONNECT_RETRIES": "0"}
+        with http_server(embedded.url, tmp_path, **settings) as (process, port, line):
+            assert line == f"pgarchitect: listening on http://127.0.0.1:{port}/mcp", line
+            async with Client(f"http://127.0.0.1:{port}/mcp", read_timeout_seconds=60) as client:
+                failed, text = await _reflect(client)
+                assert failed and "check that the server is running" in text, text
+                embedded.start()
+                failed, text = await _reflect(client)
+                assert not failed, text
+            assert process.poll() is None
     finally:
         embedded.start()
 
