@@ -116,6 +116,30 @@ async def test_a_restart_mid_session_is_survived_by_the_next_call(embedded, tmp_
 SLOW = "SELECT count(*) FROM generate_series(1, 10000000000)"
 
 
+async def test_a_call_cut_by_a_restart_says_so_and_the_next_one_reconnects(
+    embedded, tmp_path, monkeypatch
+):
+    import anyio
+
+    async with _client(embedded.url, tmp_path, monkeypatch, PGARCHITECT_ALLOW_ANALYZE="on") as c:
+        assert not (await _reflect(c))[0]
+        cut: list = []
+
+        async def slow_call() -> None:
+            cut.append(await c.call_tool("explain_query", {"sql": SLOW, "analyze": True}))
+
+        async with anyio.create_task_group() as group:
+            group.start_soon(slow_call)
+            await anyio.sleep(1)  # the statement runs
+            await anyio.to_thread.run_sync(embedded.stop)  # fast: its backend is terminated
+            await anyio.to_thread.run_sync(embedded.start)
+        text = cut[0].content[0].text
+        assert cut[0].is_error and "database connection problem" in text, text
+        assert "the next call reconnects" in text and "Traceback" not in text
+        failed, text = await _reflect(c)
+        assert not failed, text
+
+
 async def test_a_statement_timeout_names_the_setting_and_a_narrower_call(
     pg_url, tmp_path, monkeypatch
 ):
