@@ -99,12 +99,14 @@ def bench_database(url: str) -> Iterator[str]:
             admin.execute(sql.SQL("DROP DATABASE {} WITH (FORCE)").format(sql.Identifier(name)))
 
 
-def project_root() -> Path:
-    """A project folder with the sample spec."""
-    root = Path(tempfile.mkdtemp(prefix="pgarchitect-load-"))
-    (root / SPEC).parent.mkdir(parents=True)
-    (root / SPEC).write_text(sample_file("schema.md"), encoding="utf-8")
-    return root
+@contextmanager
+def project_root() -> Iterator[Path]:
+    """A project folder with the sample spec; removed afterwards."""
+    with tempfile.TemporaryDirectory(prefix="pgarchitect-load-") as folder:
+        root = Path(folder)
+        (root / SPEC).parent.mkdir(parents=True)
+        (root / SPEC).write_text(sample_file("schema.md"), encoding="utf-8")
+        yield root
 
 
 def free_port() -> int:
@@ -277,8 +279,7 @@ def main() -> int:
         "--validate", action="store_true", help="clients check answers against the outputSchema"
     )
     args = parser.parse_args()
-    root = project_root()
-    with bench_database(database_url()) as url:
+    with project_root() as root, bench_database(database_url()) as url:
         database = Database(url, max_size=POOL_SIZE)
         # Its own name, so that the sampler counts the server's sessions alone.
         database.pool.kwargs = {**database.pool.kwargs, "application_name": "bench-baseline"}
