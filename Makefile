@@ -34,6 +34,7 @@ bench: setup
 	$(BIN)/python bench/reflect.py
 	$(BIN)/python bench/indexes.py
 	$(BIN)/python bench/spec.py
+	$(BIN)/python bench/load.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache .hypothesis

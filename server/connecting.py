@@ -45,6 +45,11 @@ PERMANENT = (
         "no server listens on that socket: check that the server is running, "
         "and the host in DATABASE_URL",
     ),
+    (  # a Unix socket that is not there: the server is down (or another socket directory)
+        ("on socket", "no such file or directory"),
+        "no server listens on that socket: check that the server is running, and the socket "
+        "directory (host=) and port in DATABASE_URL",
+    ),
     (("does not support ssl",), "this server has no SSL: use sslmode=prefer (or leave it out)"),
     (("endpoint", "disabled"), "the Neon endpoint is disabled: enable it in the Neon console"),
     (("endpoint id is not specified",), "use a Neon URL with the endpoint in its host name"),

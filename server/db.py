@@ -8,6 +8,8 @@ PgBouncer in transaction mode (Neon's `-pooler` hosts) works.
 from __future__ import annotations
 
 import logging
+import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -24,6 +26,9 @@ from server.sessions import SessionReset
 from tools.errors import ConfigError, ConnectionFailed, PgArchitectError
 
 log = logging.getLogger("pgarchitect.db")
+# A direct connection that answered speaks for the calls right behind it: a burst of first
+# calls makes one, not one each (50 clients at start opened 8 sessions on a pool of 4, #13).
+PROBE_VALID_S = 2.0
 
 
 class PoolBusy(PgArchitectError):
@@ -92,6 +97,8 @@ class Database:
         self.lock_timeout_s = lock_timeout_s
         self.connect_timeout_s = connect_timeout_s
         self.retries = retries
+        self._probing = threading.Lock()
+        self._answered = -PROBE_VALID_S  # when a direct connection last succeeded
         self.pool = ConnectionPool(
             url,
             min_size=0,
@@ -121,10 +128,15 @@ class Database:
         While the pool holds none (the first call, or after an outage) one direct connection
         learns whether the database answers: a wrong password, an unknown database or host, a
         refused connection fail at once with their fix (the pool would only time out); a cold
-        endpoint is retried within connect_timeout * (retries + 1) (#10).
+        endpoint is retried within connect_timeout * (retries + 1) (#10). Calls arriving together
+        make that connection once, one after the other, so the server never holds more
+        sessions than the pool's size.
         """
-        if not self.pool.get_stats().get("pool_size", 0):
-            connect(self.url, self.connect_timeout_s, self.retries).close()
+        if not self._pool_holds_any():
+            with self._probing:
+                if not self._pool_holds_any() and not self._answered_lately():
+                    connect(self.url, self.connect_timeout_s, self.retries).close()
+                    self._answered = time.monotonic()
         try:
             conn_cm = self.pool.connection(timeout=self.connect_timeout_s + 2)
             conn = conn_cm.__enter__()
@@ -154,6 +166,12 @@ class Database:
             ),
         ):
             yield conn
+
+    def _pool_holds_any(self) -> bool:
+        return bool(self.pool.get_stats().get("pool_size", 0))
+
+    def _answered_lately(self) -> bool:
+        return time.monotonic() - self._answered < PROBE_VALID_S
 
     def pool_is_full(self) -> bool:
         """Whether every pooled connection is in use by another call."""

@@ -89,6 +89,13 @@ def with_parts(
             id="dns",
         ),
         pytest.param("port 1 failed: Connection refused", True, "is running", id="refused"),
+        pytest.param(
+            'connection to server on socket "/tmp/x/.s.PGSQL.5432" failed: No such file or '
+            "directory",
+            True,
+            "check that the server is running",
+            id="socket-missing",
+        ),
         pytest.param("server does not support SSL, but SSL was required", True, "ssl", id="ssl"),
         pytest.param("ERROR:  The endpoint has been disabled", True, "Neon console", id="neon"),
         pytest.param("connection timeout expired", False, "CONNECT_TIMEOUT", id="timeout"),
@@ -107,6 +114,7 @@ def permanent_urls(pg_url: str) -> list[tuple[str, str]]:
     port = urlsplit(pg_url).port or 5432
     urls = [
         (f"postgresql://app:hunter2@127.0.0.1:{closed_port()}/db", "Connection refused"),
+        ("postgresql://app:hunter2@/db?host=/nonexistent-socket-dir", "No such file"),
         ("postgresql://app:hunter2@no-such-host.invalid/db", "resolve host"),
         (with_parts(pg_url, netloc=f"no_such_role_x:hunter2@{user}:{port}"), "does not exist"),
         (with_parts(pg_url, path="/no_such_database_x"), "does not exist"),

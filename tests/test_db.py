@@ -156,3 +156,56 @@ def test_a_definitive_connection_error_is_reported_at_once_with_its_reason(pg_ur
     finally:
         database.close()
     assert time.monotonic() - started < 8  # no retries for what waiting cannot fix
+
+
+def test_a_burst_of_first_calls_never_opens_more_sessions_than_the_pool(database, monkeypatch):
+    import threading
+    import time
+
+    import server.db
+
+    direct: list[str] = []
+
+    def counted(url: str, timeout_s: float, retries: int) -> psycopg.Connection:
+        direct.append(url)
+        return psycopg.connect(url, connect_timeout=2, application_name="pgarchitect")
+
+    monkeypatch.setattr(server.db, "connect", counted)
+    dbname = psycopg.conninfo.conninfo_to_dict(database)["dbname"]
+    most, stop = [0], threading.Event()
+
+    def sample() -> None:
+        with psycopg.connect(database, autocommit=True, application_name="sampler") as conn:
+            while not stop.is_set():
+                (count,) = conn.execute(
+                    "SELECT count(*) FROM pg_stat_activity"
+                    " WHERE application_name = 'pgarchitect' AND datname = %s",
+                    (dbname,),
+                ).fetchone()
+                most[0] = max(most[0], count)
+
+    pool = Database(database, max_size=2)
+    pool.open()
+    calls = 12
+    together = threading.Barrier(calls)
+
+    def call() -> None:
+        together.wait()
+        with pool.read_only() as tx:
+            tx.execute("SELECT pg_sleep(0.05)")
+
+    sampler = threading.Thread(target=sample)
+    sampler.start()
+    try:
+        time.sleep(0.1)
+        workers = [threading.Thread(target=call) for _ in range(calls)]
+        for worker in workers:
+            worker.start()
+        for worker in workers:
+            worker.join(timeout=30)
+    finally:
+        stop.set()
+        sampler.join(timeout=5)
+        pool.close()
+    assert len(direct) == 1  # one connection learns that the database answers, for all of them
+    assert 1 <= most[0] <= 2

