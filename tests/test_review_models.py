@@ -127,3 +127,50 @@ def test_render_review_shows_findings_fixes_and_corrected_classes(tmp_path) -> N
     assert "WARNING MOD002" in text and "app/mod002_defect.py:16" in text
     assert 'ondelete="RESTRICT"' in text and "corrected class:" in text
     assert "corrected class:" not in render_review(review, with_code=False)
+
+
+def test_corrected_class_keeps_its_bases_and_redeclares_only_what_it_changes(
+    tmp_path, database
+) -> None:
+    import psycopg
+
+    from server.db import read_only_transaction
+    from tests.test_codegen_roundtrip import create_all
+    from tools.catalog import fetch_snapshot
+
+    root = project_with(tmp_path, "inherited_defect.py")
+    first = review_models(None, project_root=root)
+    (item,) = [m for m in first.models if m.corrected_class]
+    code = item.corrected_class or ""
+    assert code.startswith("class Item(OwnerOwned, table=True):")
+    # The mixin's untouched fields stay in the mixin; the inherited FK the fix changes is
+    # redeclared (it overrides the base's), beside the class's own field.
+    assert "created_at" not in code and "updated_at" not in code
+    assert 'owner_id: int = Field(foreign_key="owners.id", ondelete="RESTRICT"' in code
+    assert 'foreign_key="items.id", ondelete="RESTRICT"' in code
+    apply_corrections(root, first)
+    again = review_models(None, project_root=root)
+    assert [(f.code, f.object) for m in again.models for f in m.findings] == []
+    # The corrected module still imports and creates what the review read from it.
+    create_all((root / "app" / "inherited_defect.py").read_text(), database, tmp_path)
+    with (
+        psycopg.connect(database) as conn,
+        read_only_transaction(conn, statement_timeout_s=30) as tx,
+    ):
+        items = fetch_snapshot(tx, "public").table("items")
+    assert items is not None
+    assert [c.name for c in items.columns] == [
+        "created_at",
+        "updated_at",
+        "owner_id",
+        "id",
+        "parent_id",
+    ]
+    assert {tuple(fk.columns): fk.on_delete for fk in items.foreign_keys} == {
+        ("owner_id",): "RESTRICT",
+        ("parent_id",): "RESTRICT",
+    }
+    assert {tuple(i.columns) for i in items.indexes if not i.primary} >= {
+        ("owner_id",),
+        ("parent_id",),
+    }
