@@ -74,6 +74,10 @@ def test_demo_loads_the_sample_and_reviews_it_with_every_tool(database):
     assert lines[3].split() == ["check", "errors", "warnings", "info"]
     assert "LEAK PROVEN" in "\n".join(lines[3:9]) and "tags" in out
     assert len(lines) < 120, len(lines)
+    # After the findings, one line says what the suite proves about their fixes (#11).
+    (proven,) = [n for n, line in enumerate(lines) if line.startswith("Proven in the test suite")]
+    assert "tests/test_sample_fix_closure.py" in lines[proven]
+    assert proven < lines.index("The other tools, briefly:")
     detailed = run_cli("demo", "--load-sample", "--details", env={"DATABASE_URL": database})
     assert detailed.returncode == 0, detailed.stderr[-2000:]
     assert "=== isolation (validate_isolation) ===" in detailed.stdout
