@@ -81,6 +81,7 @@ class ModelIndex:
     expression: bool = False  # a key is an expression
     predicate: str | None = None  # postgresql_where
     method: str = "btree"
+    opclasses: dict[str, str] = field(default_factory=dict)  # postgresql_ops: column → class
 
 
 @dataclass
