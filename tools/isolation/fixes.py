@@ -16,6 +16,7 @@ import pglast
 
 from tools.catalog.models import ForeignKey, Table
 from tools.findings import Finding
+from tools.indexes.models import IndexSpec
 from tools.isolation.classify import Context, ddl_name
 from tools.isolation.rules import RULES
 from tools.naming import default_name, quote_ident, quote_list
@@ -71,11 +72,14 @@ def index_leads_with(table: Table, columns: list[str]) -> bool:
 
 
 def create_index(ctx: Context, table: Table, columns: list[str]) -> str:
-    """CREATE INDEX CONCURRENTLY IF NOT EXISTS on the columns, named as Postgres would name it;
+    """CREATE INDEX CONCURRENTLY IF NOT EXISTS on the columns, named as suggest_indexes names
+    the same index (`ix_<table>_<columns>`), so applying both tools' advice builds it once (#11);
     empty when an index already leads with them."""
     if index_leads_with(table, columns):
         return ""
-    name = _fresh_name(ctx, table, columns, "index")
+    name = IndexSpec(schema_name=table.schema_name, table=table.name, columns=tuple(columns)).name()
+    if name in ctx.relation_names():
+        name = _fresh_name(ctx, table, columns, "index")
     return (
         f"CREATE INDEX CONCURRENTLY IF NOT EXISTS {quote_ident(name)} ON {ddl_name(table)} "
         f"({quote_list(columns)});"
