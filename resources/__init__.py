@@ -153,8 +153,9 @@ def register_resources(server: MCPServer, settings: Settings, run_in_db: RunInDb
             f"First read_schema_spec and reflect_database(schema={schema!r}) to fit the existing "
             "design; then give the spec section (specs/database/schema.md), the DDL with indexes "
             "and RLS policy, and the SQLModel class (generate_model style), with migration "
-            "notes.\nLast, write the proposed class to a scratch module under the project root "
-            f"and call review_models(paths=[<that file>], schema={schema!r}, against=['spec']) "
+            "notes.\nLast, with the user's agreement, write the proposed class to a scratch "
+            "module under the project root and call review_models(paths=[<that file>], "
+            f"schema={schema!r}, against=['spec']) "
             "(add 'database' once the table exists): fix what it reports, using its corrected "
             "class, until it reports nothing, then delete the scratch module.\n\n"
             + checklist_text()
