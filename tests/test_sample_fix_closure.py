@@ -12,7 +12,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from server.demo import PROVEN_BY, SAMPLE_ROLE, SAMPLE_SETTING, load_sample, sample_file
+from tests.test_drift_fix_closure import assert_converges as assert_drift_converges
 from tests.test_drift_fix_closure import compare, serious
 from tests.test_indexes_fix_closure import advise
 from tests.test_indexes_fix_closure import assert_converges as assert_advice_converges
@@ -50,6 +53,16 @@ def test_index_advice_converges_on_the_sample(pg_url, schema, tmp_path):
     load_sample(pg_url, schema)
     first = assert_advice_converges(pg_url, schema, tmp_path)
     assert first.suggestions
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="drift's ALTER COLUMN title TYPE varchar(200) stops the script: the view open_tasks "
+    "reads tasks.title, and re-creating it needs its grants, which the snapshot lacks (#11)",
+)
+def test_drift_fix_script_converges_on_the_sample(pg_url, schema, tmp_path):
+    load_sample(pg_url, schema)
+    assert_drift_converges(pg_url, schema, sample_file("schema.md"), tmp_path)
 
 
 def test_the_demo_names_this_file_and_the_planted_defect_ones():
