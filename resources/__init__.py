@@ -104,7 +104,8 @@ def register_resources(server: MCPServer, settings: Settings, run_in_db: RunInDb
     @server.prompt(
         name="review_schema",
         title="Review a schema like a senior architect",
-        description="Run the full review: spec, live schema, drift, isolation and indexes.",
+        description="Run the full review: spec, live schema, drift, isolation, indexes and the "
+        "project's SQLModel classes.",
     )
     def review_schema(schema: str = "public") -> str:
         return (
@@ -115,6 +116,9 @@ def register_resources(server: MCPServer, settings: Settings, run_in_db: RunInDb
             f"4. validate_isolation(schema={schema!r}): tenant columns, RLS forced, policies.\n"
             f"5. suggest_indexes(schema={schema!r}): unindexed FKs, tenant-leading indexes, "
             "duplicates.\n"
+            f"6. review_models(schema={schema!r}): the project's SQLModel classes against the "
+            "checklist, the spec and the database, with a corrected class where the fix is "
+            "mechanical.\n"
             "Report errors first, then warnings, with the DDL or SQLModel change for each, and "
             "never apply DDL without the user's approval.\n\n" + checklist_text()
         )
@@ -149,7 +153,12 @@ def register_resources(server: MCPServer, settings: Settings, run_in_db: RunInDb
             f"First read_schema_spec and reflect_database(schema={schema!r}) to fit the existing "
             "design; then give the spec section (specs/database/schema.md), the DDL with indexes "
             "and RLS policy, and the SQLModel class (generate_model style), with migration "
-            "notes.\n\n" + checklist_text()
+            "notes.\nLast, with the user's agreement, write the proposed class to a scratch "
+            "module under the project root and call review_models(paths=[<that file>], "
+            f"schema={schema!r}, against=['spec']) "
+            "(add 'database' once the table exists): fix what it reports, using its corrected "
+            "class, until it reports nothing, then delete the scratch module.\n\n"
+            + checklist_text()
         )
 
     @server.prompt(

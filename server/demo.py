@@ -32,6 +32,8 @@ SAMPLE_WORKLOAD = [
     " WHERE c.task_id = $1 ORDER BY c.created_at",
     "SELECT count(*) FROM tasks WHERE assignee_id = $1 AND status <> 'done'",
 ]
+# The test that proves what proven_line() says about the sample (#11).
+PROVEN_BY = "tests/test_sample_fix_closure.py"
 
 
 def sample_file(name: str) -> str:
@@ -109,6 +111,24 @@ def other_tools(
     ]
 
 
+def proven_line(schema: str) -> str:
+    """What the test suite proves about the fixes printed above, and no more (#11)."""
+    how = (
+        "applied to a copy with psql -v ON_ERROR_STOP=1, the tool run again: what it fixed is "
+        "gone, nothing new, the next round empty"
+    )
+    if schema == SAMPLE_SCHEMA:
+        return (
+            f"Proven in the test suite ({PROVEN_BY}): this sample's isolation fix script and "
+            f"index advice, each {how}; every rule's fix is proven so on planted defects "
+            "(tests/test_*_fix_closure.py)."
+        )
+    return (
+        f"Every rule's fix is proven on planted defects in the test suite "
+        f"(tests/test_*_fix_closure.py: {how}); not on this schema: apply them to a copy first."
+    )
+
+
 def _role_exists(conn: psycopg.Connection, role: str) -> bool:
     return conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (role,)).fetchone() is not None
 
@@ -138,6 +158,7 @@ def run_demo(
         )
         review = run_checks(conn, plan, mask_url(url))
         write_report(review, "text", out, details=details)
+        print(proven_line(schema), file=out)
         status = 1 if review.failed else 0
         print("\nThe other tools, briefly:", file=out)
         for title, section in other_tools(parsed):

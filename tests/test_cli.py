@@ -76,6 +76,10 @@ def test_demo_loads_the_sample_and_reviews_it_with_every_tool(database):
     assert lines[3].split() == ["check", "errors", "warnings", "info"]
     assert "LEAK PROVEN" in "\n".join(lines[3:9]) and "tags" in out
     assert len(lines) < 120, len(lines)
+    # After the findings, one line says what the suite proves about their fixes (#11).
+    (proven,) = [n for n, line in enumerate(lines) if line.startswith("Proven in the test suite")]
+    assert "tests/test_sample_fix_closure.py" in lines[proven]
+    assert proven < lines.index("The other tools, briefly:")
     detailed = run_cli("demo", "--load-sample", "--details", env={"DATABASE_URL": database})
     assert detailed.returncode == 0, detailed.stderr[-2000:]
     assert "=== isolation (validate_isolation) ===" in detailed.stdout
@@ -145,6 +149,30 @@ def test_review_is_a_ci_gate_exit_1_on_errors_0_when_clean(admin, schema, pg_url
     assert "| check | errors | warnings | info | |" in text
     assert text.index("### Top findings") < text.index("<details>")
     assert "```sql\n" in text and text.count("<details>") == text.count("</details>")
+
+
+def test_review_includes_the_models_and_fails_the_gate_on_a_model_error(
+    admin, schema, pg_url, tmp_path
+):
+    import json
+
+    from tests.conftest import run_ddl
+    from tests.review_support import project_with
+
+    run_ddl(admin, schema, "CREATE TABLE tags (id int PRIMARY KEY, name varchar(50) NOT NULL)")
+    results = {}
+    for name in ("mod001_defect.py", "mod001_clean.py"):
+        root = project_with(tmp_path / name, name)
+        env = {"DATABASE_URL": pg_url, "PGARCHITECT_PROJECT_ROOT": str(root)}
+        args = ("review", "--schema", schema, "--no-spec", "--format", "json")
+        results[name] = run_cli(*args, env=env)
+    planted, clean = results["mod001_defect.py"], results["mod001_clean.py"]
+    assert planted.returncode == 1, planted.stderr[-2000:]
+    models = json.loads(planted.stdout)["checks"]["models"]
+    assert models["status"] == "checked" and models["counts"]["error"] >= 1
+    assert json.loads(planted.stdout)["top"][0]["code"] == "MOD001"
+    assert clean.returncode == 0, clean.stdout[-2000:]
+    assert json.loads(clean.stdout)["checks"]["models"]["status"] == "checked"
 
 
 def test_review_with_a_configured_spec_that_is_missing_exits_2(schema, pg_url, tmp_path):

@@ -131,6 +131,61 @@ def test_fix_script_converges_with_keywords_and_several_fks_into_one_table(
     assert rows.fetchone()[0] == 1  # backfilled with the spec's default, not deleted
 
 
+BACKFILL_SPEC = """\
+## orgs
+- id: bigint (pk)
+
+## projects
+- id: bigint (pk)
+- org_id: bigint (not null, FK -> orgs.id, on delete cascade)
+
+## tasks
+- id: bigint (pk)
+- project_id: bigint (not null, FK -> projects.id, on delete cascade)
+- org_id: bigint (not null, FK -> orgs.id, on delete cascade)
+- title: text (not null)
+"""
+BACKFILL_DATABASE = """
+CREATE TABLE orgs (id bigint PRIMARY KEY);
+CREATE TABLE projects (
+    id bigint PRIMARY KEY, org_id bigint NOT NULL REFERENCES orgs ON DELETE CASCADE
+);
+CREATE TABLE tasks (
+    id bigint PRIMARY KEY, project_id bigint NOT NULL REFERENCES projects ON DELETE CASCADE
+);
+INSERT INTO orgs VALUES (1), (2);
+INSERT INTO projects VALUES (10, 1), (20, 2);
+INSERT INTO tasks VALUES (100, 10), (200, 20);
+"""
+
+
+def test_not_null_column_added_to_rows_is_backfilled_from_its_parent(
+    admin, pg_url, schema, tmp_path
+):
+    run_ddl(admin, schema, BACKFILL_DATABASE)
+    before = compare(pg_url, schema, BACKFILL_SPEC)
+    # org_id comes from the project the task belongs to; title has no source: it says so.
+    assert "UPDATE" in next(f.fix or "" for f in before.findings if f.object.endswith("org_id"))
+    assert "need a title first" in before.fix_script
+    run_ddl(admin, schema, "ALTER TABLE tasks ADD COLUMN title text NOT NULL DEFAULT 'x'")
+    assert_converges(pg_url, schema, BACKFILL_SPEC, tmp_path)
+    rows = admin.execute(f"SELECT id, org_id FROM {schema}.tasks ORDER BY id").fetchall()
+    assert rows == [(100, 1), (200, 2)]
+
+
+def test_not_null_column_without_a_source_stops_the_script_before_set_not_null(
+    admin, pg_url, schema, tmp_path
+):
+    from tests.test_isolation_fix_closure import psql
+
+    run_ddl(admin, schema, BACKFILL_DATABASE)
+    script = compare(pg_url, schema, BACKFILL_SPEC).fix_script
+    result = psql(pg_url, script, tmp_path)
+    assert result.returncode != 0 and 'column "title"' in result.stderr
+    rows = admin.execute(f"SELECT count(*) FROM {schema}.tasks").fetchone()
+    assert rows == (2,)  # nothing deleted: the script stopped at the value it cannot choose
+
+
 COMPOSITE_SPEC = """\
 ## users
 - id: bigint (pk)

@@ -334,6 +334,48 @@ def test_max_indexes_bounds_the_mixed_set(planted):
     assert advise(planted, queries, max_indexes=0).suggestions == []
 
 
+@pytest.mark.parametrize(
+    ("query", "needs"),
+    [
+        pytest.param(JSONB_HAS, "a GIN index (jsonb_path_ops)", id="jsonb-contains"),
+        pytest.param(JSONB_KEY, "a GIN index (jsonb_ops)", id="jsonb-key-exists"),
+        pytest.param(
+            "SELECT id FROM tasks WHERE labels @> ARRAY['urgent']",
+            "a GIN index (array_ops)",
+            id="array-contains",
+        ),
+        pytest.param(
+            "SELECT id FROM tasks t WHERE ARRAY['urgent'] <@ t.labels",
+            "a GIN index (array_ops)",
+            id="array-contained-by-swapped",
+        ),
+        pytest.param(TSV, "a GIN index on the tsvector expression", id="full-text"),
+        pytest.param(
+            ILIKE.format(t="tasks"), "a GIN index with gin_trgm_ops", id="leading-wildcard"
+        ),
+        pytest.param(
+            "SELECT id FROM bookings WHERE during && tstzrange('2025-02-01', '2025-02-02')",
+            "a GiST index",
+            id="range-overlap",
+        ),
+        pytest.param(
+            "SELECT id FROM bookings WHERE spot <@ box '((0,0),(10,10))'",
+            "a GiST index",
+            id="point-in-box",
+        ),
+    ],
+)
+def test_explain_names_the_access_method_of_each_operator_family(planted, query, needs):
+    with (
+        psycopg.connect(planted, prepare_threshold=None) as conn,
+        read_only_transaction(conn, statement_timeout_s=30) as tx,
+    ):
+        result = explain_query(tx, query)
+    [finding] = [f for f in result.findings if f.code == "EXP001"]
+    assert f"filter needs {needs}" in finding.message, finding.message
+    assert "suggest_indexes(queries=[this query])" in (finding.fix or "")
+
+
 def test_explain_names_the_missing_access_method(planted):
     with (
         psycopg.connect(planted, prepare_threshold=None) as conn,

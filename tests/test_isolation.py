@@ -395,7 +395,7 @@ def test_fix_script_orders_columns_before_rls_before_policies(ddl, schema, ro):
         for marker in (
             "SET NOT NULL",
             "FOREIGN KEY",
-            "INDEX CONCURRENTLY IF NOT EXISTS t_",
+            "INDEX CONCURRENTLY IF NOT EXISTS ix_t_",
             "ENABLE ROW",
             "POLICY",
         )

@@ -19,6 +19,8 @@ async def test_design_table_uses_the_spec_tenant_column_and_optimize_query_its_s
         assert (
             "tenant-owned through 'org_id' (the spec)" in text and "through 'tenant_id'" not in text
         )
+        # It ends by reviewing the class it proposes (#14).
+        assert text.index("SQLModel class") < text.index("review_models(paths=[<that file>]")
         optimize = await client.get_prompt(
             "optimize_query", {"query": "SELECT * FROM tasks WHERE org_id = $1", "schema": "s"}
         )

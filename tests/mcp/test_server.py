@@ -16,6 +16,7 @@ EXPECTED_TOOLS = {
     "suggest_indexes",
     "explain_query",
     "generate_model",
+    "review_models",
 }
 # generate_model writes a file under the project root when asked to (path=...).
 WRITES_FILES = {"generate_model"}
@@ -70,7 +71,8 @@ async def test_resources_and_prompts_are_served(connect):
         prompts = {p.name for p in (await client.list_prompts()).prompts}
         assert {"review_schema", "design_table"} <= prompts
         prompt = await client.get_prompt("review_schema", {"schema": "public"})
-        assert "validate_isolation" in prompt.messages[0].content.text
+        steps = prompt.messages[0].content.text
+        assert "validate_isolation" in steps and "6. review_models(schema='public')" in steps
         templates = (await client.list_resource_templates()).resource_templates
         assert [t.uri_template for t in templates] == ["pgarchitect://schema/{schema}"]
 

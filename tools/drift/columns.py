@@ -122,7 +122,7 @@ def compare_columns(
                     where,
                     f"column {column.name} is in the spec but not in the database",
                     evidence,
-                    f"ALTER TABLE {target} ADD COLUMN {column_ddl(column)};",
+                    _add_column(column, table, found, db, target),
                 )
             )
             continue
@@ -208,6 +208,57 @@ def compare_default(
             f"{alter} SET DEFAULT {column.default};",
         )
     ]
+
+
+def _add_column(column: Column, table: Table, found: Table, db: SchemaSnapshot, target: str) -> str:
+    """ADD COLUMN; a NOT NULL one without a default is added nullable, backfilled, then SET NOT
+    NULL (#11): added NOT NULL at once, the ALTER fails on a table with rows (and row estimates
+    can be stale, so it is done this way on every table)."""
+    if column.nullable or column.default is not None or column.identity:
+        return f"ALTER TABLE {target} ADD COLUMN {column_ddl(column)};"
+    name = quote_ident(column.name)
+    nullable = column.model_copy(update={"nullable": True})
+    return (
+        f"ALTER TABLE {target} ADD COLUMN {column_ddl(nullable)};\n"
+        + _parent_backfill(column, table, found, db, target)
+        + f"ALTER TABLE {target} ALTER COLUMN {name} SET NOT NULL;"
+    )
+
+
+def _parent_backfill(
+    column: Column, table: Table, found: Table, db: SchemaSnapshot, target: str
+) -> str:
+    """UPDATE … FROM the parent a NOT NULL foreign key reaches, when the parent has the same
+    column referencing the same table as the spec's (a tenant column, typically); else a note."""
+    spec_refs = {fk.ref_table for fk in table.foreign_keys if fk.columns == [column.name]}
+    parents = []
+    for order, fk in enumerate(found.foreign_keys):
+        parent = db.table(fk.ref_table) if fk.ref_schema == db.schema_name else None
+        if parent is None or parent.name == found.name or parent.column(column.name) is None:
+            continue
+        same = any(
+            p.columns == [column.name] and p.ref_table in spec_refs for p in parent.foreign_keys
+        )
+        not_null = all((c := found.column(n)) is not None and not c.nullable for n in fk.columns)
+        if same and not_null:
+            parents.append(((fk.on_delete != "CASCADE", order), fk, parent))
+    name = quote_ident(column.name)
+    if not parents:
+        return (
+            f"-- rows of {found.name} need a {column.name} first: SET NOT NULL stops the script "
+            "while any is NULL\n"
+        )
+    _, fk, parent = min(parents, key=lambda entry: entry[0])
+    joins = " AND ".join(
+        f"parent.{quote_ident(ref)} = child.{quote_ident(col)}"
+        for col, ref in zip(fk.columns, fk.ref_columns, strict=True)
+    )
+    return (
+        f"-- backfill: a row takes its {parent.name} row's {column.name}\n"
+        f"UPDATE {target} AS child SET {name} = parent.{name} "
+        f"FROM {qualified(db.schema_name, parent.name)} AS parent WHERE {joins} "
+        f"AND child.{name} IS NULL;\n"
+    )
 
 
 def _backfill(column: Column, target: str) -> str:

@@ -10,10 +10,13 @@ once, before its first use.
 
 from __future__ import annotations
 
+import re
+
 import pglast
 
 from tools.catalog.models import ForeignKey, Table
 from tools.findings import Finding
+from tools.indexes.models import IndexSpec
 from tools.isolation.classify import Context, ddl_name
 from tools.isolation.rules import RULES
 from tools.naming import default_name, quote_ident, quote_list
@@ -69,11 +72,14 @@ def index_leads_with(table: Table, columns: list[str]) -> bool:
 
 
 def create_index(ctx: Context, table: Table, columns: list[str]) -> str:
-    """CREATE INDEX CONCURRENTLY IF NOT EXISTS on the columns, named as Postgres would name it;
+    """CREATE INDEX CONCURRENTLY IF NOT EXISTS on the columns, named as suggest_indexes names
+    the same index (`ix_<table>_<columns>`), so applying both tools' advice builds it once (#11);
     empty when an index already leads with them."""
     if index_leads_with(table, columns):
         return ""
-    name = _fresh_name(ctx, table, columns, "index")
+    name = IndexSpec(schema_name=table.schema_name, table=table.name, columns=tuple(columns)).name()
+    if name in ctx.relation_names():
+        name = _fresh_name(ctx, table, columns, "index")
     return (
         f"CREATE INDEX CONCURRENTLY IF NOT EXISTS {quote_ident(name)} ON {ddl_name(table)} "
         f"({quote_list(columns)});"
@@ -192,14 +198,36 @@ def _without(text: str, statement: str) -> str:
     return text[:start] + text[end:]
 
 
+SINGLE_INDEX = re.compile(r"CREATE INDEX CONCURRENTLY IF NOT EXISTS \S+ ON (\S+) \((\S+)\);")
+
+
+def _led_elsewhere(item: Finding, fixes: list[str]) -> bool:
+    """Whether an ISO016 index on one column is made redundant by another fix that creates an
+    index or UNIQUE on the same table leading with that column (ISO021's composite keys, #11):
+    both would stay, and suggest_indexes would then call the single one redundant."""
+    found = SINGLE_INDEX.fullmatch(item.fix or "") if item.code == "ISO016" else None
+    if found is None:
+        return False
+    table, column = (re.escape(part) for part in found.groups())
+    leads = re.compile(
+        rf"(ON {table} \({column}, |ALTER TABLE {table} ADD CONSTRAINT \S+ UNIQUE \({column}, )"
+    )
+    return any(leads.search(fix) for fix in fixes if fix != item.fix)
+
+
 def build_fix_script(findings: list[Finding]) -> str:
     """All fix DDL, ordered columns → keys → indexes → RLS → policies → views/functions, each
     statement once (the first fix that needs it writes it)."""
     replaced = {f.object for f in findings if f.code in POLICY_REPLACEMENTS and f.fix}
+    fixes = [f.fix for f in findings if f.fix]
     seen: set[str] = set()
     blocks = []
     for item in sorted(findings, key=lambda f: (RULES[f.code].fix_phase, f.object, f.code)):
         if not item.fix or item.fix in seen:
+            continue
+        if _led_elsewhere(item, fixes):
+            note = "an index or UNIQUE written above leads with this column"
+            blocks.append(f"-- {item.code} {item.object}: {RULES[item.code].title}\n-- {note}")
             continue
         if item.code == "ISO015" and item.object in replaced:
             continue  # the replacement policy already wraps its calls

@@ -266,6 +266,8 @@ def _cross_tenant_fk(
             on_delete = "RESTRICT"
             note = "-- PostgreSQL < 15 cannot SET NULL some key columns: RESTRICT until then\n"
     clause = fk_clause(fk, [column, *fk.columns], target, ref_columns, on_delete, set_columns)
+    # The composite key needs an index leading with its columns, as unindexed_fk asks (#11).
+    index = create_index(ctx, table, [column, *fk.columns])
     return finding(
         RULES["ISO021"],
         f"{table.qualified}.{fk.name}",
@@ -273,7 +275,8 @@ def _cross_tenant_fk(
         "of one tenant can point at another tenant's row",
         fk.definition,
         f"{note}{prerequisite}ALTER TABLE {ddl_name(table)} DROP CONSTRAINT "
-        f"{quote_ident(fk.name)}, ADD CONSTRAINT {quote_ident(fk.name)} {clause};",
+        f"{quote_ident(fk.name)}, ADD CONSTRAINT {quote_ident(fk.name)} {clause};"
+        + (f"\n{index}" if index else ""),
     )
 
 

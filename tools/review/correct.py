@@ -1,10 +1,12 @@
 """Corrected classes: the drafts rendered by `generate_code`, in the project's class names.
 
 All drafts of a page go through one `generate_code` call (a snapshot of those tables and the
-enums they use). Each class is then cut out of the module by its `__tablename__`: renamed to
-the project's class, the generated `Relationship()` lines replaced by the project's own, enum
-classes the project already defines used instead of generated ones, and the imports narrowed to
-the names it uses. The field lines double as the code fixes of the findings.
+enums they use). Each class is then cut out of the module by its `__tablename__`: the project's
+class statement (its name, base classes and keywords), the generated `Relationship()` lines
+replaced by the project's own, enum classes the project already defines used instead of
+generated ones, and the imports narrowed to the names it uses. A field a base class declares
+stays there unless the correction changes it (then the class redeclares it, which overrides
+the base's). The field lines double as the code fixes of the findings.
 """
 
 from __future__ import annotations
@@ -90,12 +92,13 @@ def _enum_blocks(tree: ast.Module, lines: list[str]) -> dict[str, tuple[str, str
 
 
 def render_corrected(
-    items: list[tuple[ModelClass, Table]],
+    items: list[tuple[ModelClass, Table, set[str]]],
     schema: str,
     enums: list[dict[str, Any]],
 ) -> dict[int, Corrected]:
-    """Corrected code for each (class, draft table), keyed by the index in `items`."""
-    tables = [explicit_actions(table) for _, table in items]
+    """Corrected code for each (class, draft table, inherited columns left to the bases), keyed
+    by the index in `items`."""
+    tables = [explicit_actions(table) for _, table, _ in items]
     names = [t.name for t in tables]
     if len(set(names)) < len(names):  # two classes for one table: one module each
         result: dict[int, Corrected] = {}
@@ -126,11 +129,12 @@ def render_corrected(
         if isinstance(node, ast.ClassDef) and _tablename(node)
     }
     result = {}
-    for position, (cls, table) in enumerate(items):
+    for position, (cls, table, inherited) in enumerate(items):
         node = classes.get(table.name)
         if node is None:
             continue
-        result[position] = _one(cls, node, lines, columns_of.get(table.name, {}), imports)
+        columns = columns_of.get(table.name, {})
+        result[position] = _one(cls, node, lines, columns, imports, inherited)
         corrected = result[position]
         extra = []
         for pg_name, (generated_name, block) in enum_blocks.items():
@@ -172,10 +176,12 @@ def _one(
     lines: list[str],
     columns: dict[str, str],
     imports: list[tuple[str | None, str, str]],
+    inherited: set[str],
 ) -> Corrected:
-    """The class block renamed, its generated relationships swapped for the project's."""
+    """The class block under the project's class statement, its generated relationships swapped
+    for the project's own, the `inherited` columns left to the base classes that declare them."""
     indent = " " * node.body[0].col_offset
-    keep: list[str] = [f"class {cls.name}(SQLModel, table=True):"]
+    keep: list[str] = [cls.header or f"class {cls.name}(SQLModel, table=True):"]
     field_lines: dict[str, str] = {}
     table_args = None
     body = node.body
@@ -208,6 +214,8 @@ def _one(
         text = _cut(lines, stmt)
         if isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name):
             column = columns.get(stmt.target.id, stmt.target.id)
+            if column in inherited:
+                continue
             own = cls.field(column)
             if own is not None and own.pg_type is None:
                 text = indent + own.source  # a type the reader could not tell: kept as written
@@ -221,7 +229,7 @@ def _one(
             table_args = text.strip()
     while keep and keep[-1] == "":
         keep.pop()
-    relationships = [r.source for r in cls.relationships]
+    relationships = [r.source for r in cls.relationships if r.owner in ("", cls.name)]
     if relationships:
         keep.append("")
         keep += [f"{indent}{source}" for source in relationships]

@@ -199,6 +199,7 @@ def read_relationship(stmt: ast.AnnAssign, scope: Scope, owner: str) -> ModelRel
         link_model=link or None,
         explicit_join=explicit,
         source=scope.segment(stmt),
+        owner=owner,
     )
 
 

@@ -135,6 +135,8 @@ def keys(s: Sides, draft: Draft, kind: str, code: str, label: str) -> list[Issue
             del have["spec"]  # a spec's silence about an index or UNIQUE is no statement
         changes = [side for side, present in have.items() if not present]
         if not changes:
+            if kind == "indexes":
+                issues += _method(s, draft, key)
             continue
         shown = {side: "present" if present else "missing" for side, present in have.items()}
         obj = f"{s.name}({', '.join(key)})"
@@ -164,6 +166,37 @@ def keys(s: Sides, draft: Draft, kind: str, code: str, label: str) -> list[Issue
                 issue.ddl = ddl.create_index(s.target, index)
         issues.append(issue)
     return issues
+
+
+def _how(index: Index) -> str:
+    """An index's access method with its non-default operator classes: `gin (jsonb_path_ops)`."""
+    classes = [k.opclass.removeprefix("pg_catalog.") for k in index.keys if k.opclass]
+    return index.method + (f" ({', '.join(classes)})" if classes else "")
+
+
+def _method(s: Sides, draft: Draft, key: Key) -> list[Issue]:
+    """An index on the same columns in the model and the database, built another way (#16): a
+    btree where the database has GIN, or another operator class. The model follows the database."""
+    if s.database is None:
+        return []
+    model, database = s.model.indexes[key], s.database.indexes[key]
+    if _how(model) == _how(database):
+        return []
+    shown = {"database": _how(database), "model": _how(model)}
+    issue = difference(
+        "MOD029",
+        s,
+        f"{s.name}({', '.join(key)})",
+        "index access method",
+        shown,
+        sides=["model"],
+        line=s.line(key[0]),
+        column=key[0],
+        table_args=True,
+        aspect=f"{key}:method",
+    )
+    draft.index(key, like=database)
+    return [issue]
 
 
 def other_indexes(s: Sides, draft: Draft) -> list[Issue]:

@@ -90,6 +90,16 @@ def _bases(node: ast.ClassDef) -> list[str]:
     return [last_name(b.value if isinstance(b, ast.Subscript) else b) for b in node.bases]
 
 
+def _header(node: ast.ClassDef) -> str:
+    """The class statement with its bases and keywords as written, `table=True` among them."""
+    parts = [ast.unparse(b) for b in node.bases]
+    parts += [
+        "table=True" if k.arg == "table" else ast.unparse(k)  # `**kw` unparses with its stars
+        for k in node.keywords
+    ]
+    return f"class {node.name}({', '.join(parts)}):"
+
+
 def _is_table(node: ast.ClassDef, scope: Scope) -> bool:
     for keyword in node.keywords:
         if keyword.arg == "table":
@@ -163,6 +173,7 @@ class Reader:
             table_given=False,
             schema=None,
             bases=_bases(node),
+            header=_header(node),
             future_annotations=module.future_line,
             docstring=ast.get_docstring(node) or "",
         )

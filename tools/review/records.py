@@ -67,6 +67,7 @@ class ModelRelationship:
     link_model: str | None = None
     explicit_join: bool = False  # sa_relationship_kwargs sets primaryjoin / foreign_keys
     source: str = ""
+    owner: str = ""  # the class that declares it
 
 
 @dataclass
@@ -80,6 +81,7 @@ class ModelIndex:
     expression: bool = False  # a key is an expression
     predicate: str | None = None  # postgresql_where
     method: str = "btree"
+    opclasses: dict[str, str] = field(default_factory=dict)  # postgresql_ops: column → class
 
 
 @dataclass
@@ -107,6 +109,7 @@ class ModelClass:
     table_given: bool  # `__tablename__` written (else SQLModel's class name in lower case)
     schema: str | None  # `__table_args__` {"schema": ...}
     bases: list[str]
+    header: str = ""  # the class statement as written: `class Task(OrgOwned, table=True):`
     fields: list[ModelField] = field(default_factory=list)
     relationships: list[ModelRelationship] = field(default_factory=list)
     indexes: list[ModelIndex] = field(default_factory=list)

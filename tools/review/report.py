@@ -168,10 +168,11 @@ def review_models(
     migration, or in CI. It reads the files statically (paths: files, directories or globs under
     the project root; default: every module with `table=True` classes, virtualenvs, tests and
     dot-directories skipped) and returns, per model (file:line), checklist findings (MOD001 to
-    MOD015: primary key, ondelete, FK indexes, back_populates partners, tenant column, timestamps,
+    MOD016: primary key, ondelete, FK indexes, back_populates partners, tenant column, timestamps,
     Optional vs nullable, JSON vs JSONB, enums as text, `from __future__ import annotations`,
-    naive timestamps) and drift against the spec's entity and the live table (MOD020 to MOD030,
-    each naming every side's value, e.g. "spec: bigint, database: integer, model: int"). Each
+    naive timestamps, FK type vs its target) and drift against the spec's entity and the live
+    table (MOD020 to MOD030, each naming every side's value, e.g. "spec: bigint, database:
+    integer, model: int"). Each
     finding says which side must change and carries the code or DDL; when the fix is mechanical
     the model comes with its corrected class, which passes its own review. What cannot be read
     statically is listed with its line. against: sides to compare (default both). Page with

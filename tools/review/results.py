@@ -19,7 +19,7 @@ from tools.review.correct import Corrected, explicit_actions, render_corrected
 from tools.review.ddl import create_table
 from tools.review.records import ModelClass, Unread
 from tools.review.sides import Sides
-from tools.review.views import SIDES, Draft, Issue
+from tools.review.views import SIDES, Draft, Issue, changed_columns
 from tools.spec import SchemaSpec, spec_to_snapshot
 
 
@@ -105,12 +105,15 @@ def page_results(
                 where = cls.schema or schema
                 enums.append({"schema": where, "name": item.enum, "values": values})
     wanted = [r for r in page if mechanical(r)]
-    by_schema: dict[str, list[tuple[ModelClass, Table]]] = {}
+    by_schema: dict[str, list[tuple[ModelClass, Table, set[str]]]] = {}
     for cls, _s, _i, draft in wanted:
         table = draft.table()
         if cls.schema is None:  # keep the class unqualified, as written: search_path decides
             table = unqualified(table)
-        by_schema.setdefault(table.schema_name, []).append((cls, table))
+        inherited = {f.column for f in cls.fields if f.owner not in ("", cls.name)}
+        model = unqualified(draft.base) if cls.schema is None else draft.base
+        item = (cls, table, inherited - changed_columns(model, explicit_actions(table)))
+        by_schema.setdefault(table.schema_name, []).append(item)
     corrected: dict[int, Corrected] = {}
     for name, items in by_schema.items():
         # The enums as if in this schema: an unqualified class finds them on the search_path.

@@ -137,6 +137,10 @@ def _index(cls: ModelClass, call: ast.Call, scope: Scope, keywords: dict) -> Non
     if "postgresql_where" in keywords and predicate is None:
         scope.report(call, f"{cls.name}.__table_args__", "postgresql_where is not a literal")
     method = scope.value(keywords.get("postgresql_using"))
+    opclasses = scope.value(keywords.get("postgresql_ops")) if "postgresql_ops" in keywords else {}
+    if not isinstance(opclasses, dict):
+        scope.report(call, f"{cls.name}.__table_args__", "postgresql_ops is not a literal dict")
+        opclasses = {}
     cls.indexes.append(
         ModelIndex(
             name if isinstance(name, str) else None,
@@ -146,6 +150,7 @@ def _index(cls: ModelClass, call: ast.Call, scope: Scope, keywords: dict) -> Non
             expression=any(is_expression for _, is_expression in keys),
             predicate=predicate,
             method=method if isinstance(method, str) else "btree",
+            opclasses={str(k): str(v) for k, v in opclasses.items()},
         )
     )
 

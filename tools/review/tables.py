@@ -88,7 +88,10 @@ def _fk(
 def index_definition(name: str, schema: str, table: str, index: Index) -> str:
     """CREATE [UNIQUE] INDEX as pg_get_indexdef() prints it."""
     keys = ", ".join(
-        quote_ident(k.column) if k.column is not None else f"({k.expression})" for k in index.keys
+        (quote_ident(k.column) + (f" {k.opclass}" if k.opclass else ""))
+        if k.column is not None
+        else f"({k.expression})"
+        for k in index.keys
     )
     where = f" WHERE {index.predicate}" if index.predicate else ""
     unique = "UNIQUE " if index.unique else ""
@@ -155,7 +158,10 @@ def model_table(cls: ModelClass, schema: str) -> Table:
         name = item.name or default_name(table, item.columns, "index", taken)
         taken.add(name)
         keys = [
-            {"expression": c[1:-1]} if c.startswith("(") else {"column": c} for c in item.columns
+            {"expression": c[1:-1]}
+            if c.startswith("(")
+            else {"column": c, "opclass": item.opclasses.get(c)}
+            for c in item.columns
         ]
         index = Index(
             name=name,

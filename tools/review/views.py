@@ -204,6 +204,34 @@ class Draft:
         )
 
 
+def changed_columns(model: Table, corrected: Table) -> set[str]:
+    """Columns whose field line the correction changes (type, nullability, default, their own
+    foreign key and its ON DELETE as written, primary key, UNIQUE, index): the others may stay
+    in the base class that declares them."""
+    before, after = View.of("model", model), View.of("model", corrected)
+    return {
+        name
+        for name in after.columns
+        if name not in before.columns or _facts(before, name) != _facts(after, name)
+    }
+
+
+def _facts(view: View, name: str) -> tuple[object, ...]:
+    """What a field line of this column says, comparable across two views of one table."""
+    key = (name,)
+    fk = view.foreign_keys.get(key)
+    target = None
+    if fk is not None:
+        target = (fk.ref_schema, fk.ref_table, tuple(fk.ref_columns), fk.on_delete)
+    return (
+        normalize_column(view.columns[name]),
+        target,
+        name in view.primary_key,
+        key in view.uniques,
+        key in view.indexes,
+    )
+
+
 def normalize_column(column: Column) -> Column:
     """A column with its type in format_type() spelling."""
     return column.model_copy(update={"type": normalize_type(column.type)})
