@@ -40,11 +40,6 @@ PERMANENT = (
         "nothing listens there: check that the server is running, "
         "and the host and port in DATABASE_URL",
     ),
-    (
-        ("no such file or directory",),
-        "no server listens on that socket: check that the server is running, "
-        "and the host in DATABASE_URL",
-    ),
     (  # a Unix socket that is not there: the server is down (or another socket directory)
         ("on socket", "no such file or directory"),
         "no server listens on that socket: check that the server is running, and the socket "
