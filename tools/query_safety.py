@@ -37,7 +37,7 @@ import psycopg
 from pglast import ast
 from psycopg import sql
 
-from tools.errors import Unsupported
+from tools.errors import ConfigError, Unsupported
 from tools.query_allowlist import SAFE_FUNCTIONS, SAFE_SAMPLE_METHODS, SECRET_RELATIONS
 from tools.query_errors import is_about_the_query, query_failed
 from tools.query_parser import ParseFailed, parse_sql
@@ -358,6 +358,8 @@ def _top_plan(row: Any) -> dict:
 @contextlib.contextmanager
 def schema_first_on_path(conn: psycopg.Connection, schema: str) -> Iterator[None]:
     """Plan with the schema first on the search path, as the application would, then restore."""
+    if "\x00" in schema:  # quoting would cut the name at the NUL and plan in another schema
+        raise ConfigError(f"schema {schema!r} contains a NUL character (\\x00); remove it")
     saved = conn.execute("SELECT current_setting('search_path')").fetchone()[0]  # type: ignore[index]
     path = sql.SQL("{}, public").format(sql.Identifier(schema)).as_string(conn)
     conn.execute("SELECT set_config('search_path', %s, true)", (path,))
