@@ -18,9 +18,11 @@ overloads in another schema on the search path resolves to that overload (the da
 objects are trusted; the query text is not); likewise column notation (`t.f` for `f(t)`)
 resolves only to functions taking a row, and pg_catalog has none with side effects. Views,
 casts and operators are the database's own objects too: `analyze=True` runs whatever their
-definitions call, so a view built on dblink runs dblink. The READ ONLY transaction and the
-statement timeout still bound it. `current_setting` is allowed (RLS-style queries use it);
-EXPLAIN never returns its value, only the plan.
+definitions call, so a view built on dblink runs dblink, and an IMMUTABLE function behind a cast
+or an unqualified operator runs even while planning (tests/mcp/test_attack_corpus.py). The READ
+ONLY transaction, the statement timeout and the pool's session reset still bound it.
+`current_setting` is allowed (RLS-style queries use it); EXPLAIN never returns its value, only
+the plan.
 """
 
 from __future__ import annotations
