@@ -218,10 +218,11 @@ def tool_defs() -> list[ToolDef]:
             extra_doc="spec_path: the spec file for source='spec' (default: the project's spec).",
             needs_db=lambda arguments: arguments.get("source") != "spec",
             spec_argument="spec_path",
-            # Reads the database only; writes a file under the project root when `path` is given.
+            # Reads the database only; writes a file under the project root when `path` is given,
+            # and replaces an existing one with overwrite=true: destructive (#13).
             annotations=ToolAnnotations(
                 read_only_hint=False,
-                destructive_hint=False,
+                destructive_hint=True,
                 idempotent_hint=True,
                 open_world_hint=False,
             ),

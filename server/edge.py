@@ -56,13 +56,13 @@ def message_for(err: BaseException, tool: str, settings: Settings) -> str:
         return f"{tool} stopped: {err}; the transaction was rolled back"
     if isinstance(err, PgArchitectError):
         return str(err)
-    if isinstance(err, psycopg.Error):
-        return _database_message(err, tool, settings)
-    if isinstance(err, ValueError) and "null" in str(err).lower():
+    if _holds_nul(err):
         return (
             f"{tool}: an argument holds a NUL character (\\x00), which no name, path or query "
             "can contain; remove it"
         )
+    if isinstance(err, psycopg.Error):
+        return _database_message(err, tool, settings)
     if isinstance(err, UnicodeError):
         return f"{tool}: an argument is not valid UTF-8 text (a lone surrogate?); fix its encoding"
     if isinstance(err, RecursionError):
@@ -74,6 +74,16 @@ def message_for(err: BaseException, tool: str, settings: Settings) -> str:
         f"{tool} failed: unexpected {type(err).__name__} in the server; the server log has the "
         "details"
     )
+
+
+def _holds_nul(err: BaseException) -> bool:
+    """Whether the error is about a NUL in an argument: Python's "embedded null byte", or
+    psycopg refusing to send one ("cannot contain NUL (0x00) bytes", no SQLSTATE: the database
+    never saw it)."""
+    text = str(err).lower()
+    if isinstance(err, psycopg.Error):
+        return not err.sqlstate and "nul (0x00)" in text
+    return isinstance(err, ValueError) and "null" in text
 
 
 def _database_message(err: psycopg.Error, tool: str, settings: Settings) -> str:
@@ -108,7 +118,15 @@ def _database_message(err: psycopg.Error, tool: str, settings: Settings) -> str:
         )
     state = f"SQLSTATE {sqlstate} ({condition_name(sqlstate)})" if sqlstate else "an error"
     if sqlstate.startswith("53"):
-        return f"{tool}: the database ran out of resources ({state}); {narrower(tool)}"
+        return (
+            f"{tool}: the database ran out of resources ({state}: {without_values(first)}); "
+            f"{narrower(tool)}"
+        )
     if sqlstate.startswith("54"):
-        return f"{tool}: the query is too complex for the database ({state}); simplify it"
+        # Stack depth, chr() or a length over a limit: a deeply nested expression in the query
+        # or in a definition the tool reads (a CHECK constraint, a view).
+        return (
+            f"{tool}: the database hit one of its limits ({state}: {without_values(first)}); "
+            f"{narrower(tool)}, or simplify the query or definition it reads"
+        )
     return f"{tool}: the database refused the query: {state}: {without_values(first)}"

@@ -18,9 +18,11 @@ overloads in another schema on the search path resolves to that overload (the da
 objects are trusted; the query text is not); likewise column notation (`t.f` for `f(t)`)
 resolves only to functions taking a row, and pg_catalog has none with side effects. Views,
 casts and operators are the database's own objects too: `analyze=True` runs whatever their
-definitions call, so a view built on dblink runs dblink. The READ ONLY transaction and the
-statement timeout still bound it. `current_setting` is allowed (RLS-style queries use it);
-EXPLAIN never returns its value, only the plan.
+definitions call, so a view built on dblink runs dblink, and an IMMUTABLE function behind a cast
+or an unqualified operator runs even while planning (tests/mcp/test_attack_corpus.py). The READ
+ONLY transaction, the statement timeout and the pool's session reset still bound it.
+`current_setting` is allowed (RLS-style queries use it); EXPLAIN never returns its value, only
+the plan.
 """
 
 from __future__ import annotations
@@ -37,7 +39,7 @@ import psycopg
 from pglast import ast
 from psycopg import sql
 
-from tools.errors import Unsupported
+from tools.errors import ConfigError, Unsupported
 from tools.query_allowlist import SAFE_FUNCTIONS, SAFE_SAMPLE_METHODS, SECRET_RELATIONS
 from tools.query_errors import is_about_the_query, query_failed
 from tools.query_parser import ParseFailed, parse_sql
@@ -358,6 +360,8 @@ def _top_plan(row: Any) -> dict:
 @contextlib.contextmanager
 def schema_first_on_path(conn: psycopg.Connection, schema: str) -> Iterator[None]:
     """Plan with the schema first on the search path, as the application would, then restore."""
+    if "\x00" in schema:  # quoting would cut the name at the NUL and plan in another schema
+        raise ConfigError(f"schema {schema!r} contains a NUL character (\\x00); remove it")
     saved = conn.execute("SELECT current_setting('search_path')").fetchone()[0]  # type: ignore[index]
     path = sql.SQL("{}, public").format(sql.Identifier(schema)).as_string(conn)
     conn.execute("SELECT set_config('search_path', %s, true)", (path,))

@@ -18,7 +18,8 @@ EXPECTED_TOOLS = {
     "generate_model",
     "review_models",
 }
-# generate_model writes a file under the project root when asked to (path=...).
+# generate_model writes a file under the project root when asked to (path=...), and replaces
+# one with overwrite=true: it is the only tool neither read-only nor safe from destruction.
 WRITES_FILES = {"generate_model"}
 
 
@@ -29,7 +30,7 @@ async def test_lists_read_only_tools_with_output_schemas(connect, mode):
     assert set(tools) >= EXPECTED_TOOLS
     for tool in tools.values():
         assert tool.annotations.read_only_hint is (tool.name not in WRITES_FILES)
-        assert tool.annotations.destructive_hint is False
+        assert tool.annotations.destructive_hint is (tool.name in WRITES_FILES)
         assert tool.output_schema and tool.output_schema["type"] == "object"
         assert len(tool.description) > 80
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from tools.errors import ConfigError
+from tools.paths import resolve_given
 
 STARTUP_FILES = frozenset({"sitecustomize.py", "usercustomize.py"})
 INSTALL_DIRS = frozenset({"site-packages", "dist-packages", "node_modules", "__pypackages__"})
@@ -36,13 +37,8 @@ def write_module(code: str, path: str, project_root: Path, overwrite: bool) -> P
 
 def checked_target(path: str, project_root: Path) -> Path:
     """The resolved file `path` names under the root, or a ConfigError saying why not."""
-    if "\x00" in path:
-        raise ConfigError(f"path {path!r} contains a NUL character; {EXAMPLE}")
     root = project_root.resolve()
-    try:
-        target = (root / path).resolve()
-    except (OSError, RuntimeError) as error:  # a symlink loop, a name too long
-        raise ConfigError(f"path {path!r} cannot be resolved ({error}); {EXAMPLE}") from None
+    target = resolve_given(root / path, path, EXAMPLE)
     if not target.is_relative_to(root):
         raise ConfigError(
             f"path {path!r} is outside the project root {str(root)!r}; pass a relative path"

@@ -15,6 +15,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from tools.errors import ConfigError
+from tools.paths import resolve_given
 
 MAX_BYTES = 2 * 1024 * 1024
 SKIP_DIRS = {"node_modules", "__pycache__", "site-packages", "tests", "test", "venv", "env"}
@@ -100,6 +101,7 @@ def resolve_paths(root: Path, paths: Iterable[str]) -> list[Path]:
     out: dict[Path, None] = {}
     for given in paths:
         candidate = Path(given).expanduser()
+        resolve_given(root / candidate, given, HINT)  # a NUL, a symlink loop, a name too long
         if any(ch in given for ch in "*?["):
             pattern = given
             if candidate.is_absolute():

@@ -13,6 +13,7 @@ import hashlib
 from pathlib import Path
 
 from tools.errors import SpecError
+from tools.paths import resolve_given
 from tools.spec.builder import SpecBuilder
 from tools.spec.ddl import spec_to_snapshot
 from tools.spec.model import (
@@ -92,7 +93,7 @@ def read_schema_spec(
     root = project_root.resolve()
     given = Path(path) if path else default_path
     candidate = given if given.is_absolute() else root / given
-    resolved = candidate.resolve()
+    resolved = resolve_given(candidate, str(path or given), ENV_HINT)
     if not resolved.is_relative_to(root):
         raise SpecError(
             f"spec path {str(given)!r} resolves to {str(resolved)!r}, outside the project root "
