@@ -161,7 +161,7 @@ def entity_name(title: str) -> tuple[str | None, bool, str | None]:
     if (
         rest.lower() in vocab.PROSE_WORDS
         and not had_table_word
-        and not (rest.islower() and plain.strip() == rest)
+        and not (rest.islower() and NUMBERING.sub("", plain).strip() == rest)
     ):
         return None, False, library
     exact = rest == rest.lower() and not had_table_word
@@ -219,7 +219,9 @@ class SectionReader:
         kind = heading_kind(title)
         if kind == "entity" and inherited in WRAPPERS:
             kind = inherited
-        future = (parent.future and not parent.title) or bool(FUTURE.search(strip_inline(title)))
+        # The title's words are about the document ("Future-proof schema"), never its sections.
+        said_future = not is_title and bool(FUTURE.search(strip_inline(title)))
+        future = (parent.future and not parent.title) or said_future
         section = Section(level=level, kind=kind, future=future, line=line, title=is_title)
         name, explicit, library = entity_name(title)
         current = self.current_entity(parent)
