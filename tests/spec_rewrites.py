@@ -155,12 +155,81 @@ def number(doc: Doc, top_style: str, sub_style: str) -> Doc:
     return _rebuild(doc, lead, numbered)
 
 
+def pascal(name: str) -> str:
+    """`task_comments` -> `TaskComments`."""
+    return "".join(part[:1].upper() + part[1:] for part in name.split("_"))
+
+
 def name_style(doc: Doc, names: set[str], style: str) -> Doc:
-    """A heading that is a table's bare name written another way: `users`, **users**, Table: x."""
+    """A heading that is a table's bare name written another way: `users`, **users**, Table: x.
+
+    The style takes `name` and `pascal` (`Users`, `TaskComments`, read as their snake_case).
+    """
     blocks = [
-        replace(b, title=style.format(name=b.title)) if b.title in names else b for b in doc.blocks
+        replace(b, title=style.format(name=b.title, pascal=pascal(b.title)))
+        if b.title in names
+        else b
+        for b in doc.blocks
     ]
     return Doc(head=list(doc.head), blocks=blocks)
+
+
+def contents(doc: Doc, title: str) -> Doc:
+    """A table of contents after the title: a list of links to the sections."""
+    lead, sections = _sections(doc)
+    if not sections:
+        return doc
+    links = [f"- [{s[0].title}](#{s[0].title.lower().replace(' ', '-')})" for s in sections]
+    toc = [Block(sections[0][0].level, title, ["", *links, ""])]
+    return _rebuild(doc, lead, [toc, *sections])
+
+
+def rules(doc: Doc) -> Doc:
+    """A horizontal rule (`---`) closing every block, as many specs separate their sections."""
+    blocks = [replace(b, body=[*b.body, "", "---", ""]) for b in doc.blocks]
+    return Doc(head=list(doc.head), blocks=blocks)
+
+
+_BULLET = re.compile(r"^(\s*)[-*+]\s+")
+
+
+def _outside_fences(doc: Doc, rewrite: Callable[[str], str]) -> Doc:
+    blocks = []
+    for block in doc.blocks:
+        body, fence = [], False
+        for line in block.body:
+            if _FENCE.match(line):
+                fence = not fence
+            body.append(line if fence else rewrite(line))
+        blocks.append(replace(block, body=body))
+    return Doc(head=list(doc.head), blocks=blocks)
+
+
+def bullets(doc: Doc, marker: str) -> Doc:
+    """List items with another marker: `*`, `+` or `1.`."""
+    return _outside_fences(doc, lambda line: _BULLET.sub(lambda m: m.group(1) + marker + " ", line))
+
+
+_BARE_NAME = re.compile(r"^(\s*[-*+]\s+)([A-Za-z_]\w*)(:|\s+\()")
+
+
+def code_names(doc: Doc, mark: str) -> Doc:
+    """Column names of bullets and table rows in code or bold marks: `id`, **id**."""
+
+    def bullet(line: str) -> str:
+        return _BARE_NAME.sub(lambda m: f"{m.group(1)}{mark}{m.group(2)}{mark}{m.group(3)}", line)
+
+    def table(headers: list[str], rows: list[list[str]]) -> list[list[str]]:
+        meanings = [_meaning(h) for h in headers]
+        if "name" not in meanings:
+            return [headers, *rows]
+        at = meanings.index("name")
+        marked = [
+            [f"{mark}{c}{mark}" if i == at and c else c for i, c in enumerate(r)] for r in rows
+        ]
+        return [headers, *marked]
+
+    return _each_table(_outside_fences(doc, bullet), table)
 
 
 # --- pipe tables ------------------------------------------------------------------------------
@@ -266,7 +335,7 @@ def _row(cells: list[str]) -> str:
 
 
 def _meaning(header: str) -> str | None:
-    low = header.strip().strip("*").lower()
+    low = header.strip().strip("*`").lower()
     return next((m for m, words in MEANINGS.items() if low in words), None)
 
 

@@ -71,7 +71,22 @@ WRAPPERS = st.sampled_from(["Tables", "Entities", "Models", "Data model", "Datab
 NUMBER_TOP = st.sampled_from(["{n}. ", "{n}) ", "{n} "])
 NUMBER_SUB = st.sampled_from(["{n}.{m} ", "{n}.{m}. "])
 NAME_STYLES = st.sampled_from(
-    ["`{name}`", "**{name}**", "Table: {name}", "Table: `{name}`", "`{name}` table", "{name} table"]
+    [
+        "`{name}`",
+        "**{name}**",
+        "Table: {name}",
+        "Table: `{name}`",
+        "`{name}` table",
+        "{name} table",
+        "Table {name}",
+        "{pascal}",
+        "{pascal} table",
+        "The {name} table",
+        "{pascal} (`{name}`)",
+        "`{name}` — what it holds",
+        "{name} (core)",
+        "📦 {name}",
+    ]
 )
 FOLDS = st.sampled_from(["{d} ({c})", "{c}. {d}", "{d}; {c}", "{c} - {d}"])
 
@@ -126,6 +141,13 @@ REWRITES: dict[str, tuple[Callable[[rw.Doc, Path, Any], rw.Doc], st.SearchStrate
         st.tuples(st.sampled_from(sorted(rw.TRANSLATIONS)), st.integers(0, 3)),
     ),
     "folded": (lambda doc, _p, style: rw.constraints_in_description(doc, style), FOLDS),
+    "contents": (
+        lambda doc, _p, title: rw.contents(doc, title),
+        st.sampled_from(["Table of contents", "Contents", "Index", "TOC"]),
+    ),
+    "rules": (lambda doc, _p, _none: rw.rules(doc), st.none()),
+    "bullets": (lambda doc, _p, marker: rw.bullets(doc, marker), st.sampled_from(["*", "+", "1."])),
+    "code-names": (lambda doc, _p, mark: rw.code_names(doc, mark), st.sampled_from(["`", "**"])),
 }
 
 

@@ -213,6 +213,8 @@ PROSE = {
     "zh": "概述",
 }
 PROSE_WORDS = {word for group in PROSE.values() for word in group.split()}
+# Prose headings that wrap tables and never are one, whatever follows them.
+WRAPPER_WORDS = {"tables", "models", "entities", "schema", "database", "contents", "overview"}
 TABLE = words(
     en=r"tables?|models?|entit(?:y|ies)|collection|aggregate",
     es=r"tablas?|modelos?|entidad(?:es)?",
