@@ -67,7 +67,13 @@ PREAMBLES = st.sampled_from(
         "The tables below use PostgreSQL 15 (see the security and API sections).",
     ]
 )
-WRAPPERS = st.sampled_from(["Tables", "Entities", "Models", "Data model", "Database tables"])
+WRAPPERS = st.sampled_from(
+    [
+        *("Tables", "Entities", "Models", "Data model", "Database tables", "Core tables"),
+        *("Domain model", "Modelo de datos", "Modello dei dati", "Modèle de données"),
+        *("Datenmodell", "Modelo de dados", "データモデル", "数据模型", "ڈیٹا ماڈل"),
+    ]
+)
 NUMBER_TOP = st.sampled_from(["{n}. ", "{n}) ", "{n} "])
 NUMBER_SUB = st.sampled_from(["{n}.{m} ", "{n}.{m}. "])
 NAME_STYLES = st.sampled_from(

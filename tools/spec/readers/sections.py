@@ -168,6 +168,8 @@ def entity_name(title: str) -> tuple[str | None, bool, str | None]:
         if inner and not rest.isascii():
             return inner[0], True, library
         return None, False, library
+    if had_table_word and rest.lower() in vocab.WRAPPER_QUALIFIERS:
+        return None, False, library  # "Data model", "Core tables": a wrapper, not a table
     if (
         rest.lower() in vocab.PROSE_WORDS
         and not had_table_word
