@@ -2,7 +2,8 @@
 
 Unlabelled fences are sniffed (CREATE TABLE, `class …(SQLModel` or `(models.Model)`, `model X {`,
 erDiagram); a python block goes to the SQLModel reader and, with Django models, to `django`.
-TypeScript fences with Drizzle `pgTable(...)` go to the Drizzle reader. Fences of other
+TypeScript fences with Drizzle `pgTable(...)` go to the Drizzle reader, PHP ones with
+`Schema::create` to the Laravel reader. Fences of other
 languages (bash, json, ASCII-art diagrams) are skipped without a warning.
 """
 
@@ -13,6 +14,7 @@ import re
 from tools.spec.builder import SpecBuilder
 from tools.spec.readers.django import is_django, read_django
 from tools.spec.readers.drizzle import read_drizzle
+from tools.spec.readers.laravel import is_laravel, read_laravel
 from tools.spec.readers.prisma import read_prisma
 from tools.spec.readers.relations import read_mermaid
 from tools.spec.readers.sql import read_sql
@@ -59,6 +61,8 @@ def read_fence(info: str, code: str, first_line: int, builder: SpecBuilder, futu
         read_prisma(code, first_line, builder, future)
     elif lang == "mermaid" and "erDiagram" in code:
         read_mermaid(code, first_line, builder)
+    elif lang in ("php", "laravel", "") and is_laravel(code):
+        read_laravel(code, first_line, builder, future)
     elif lang in TS_LANGS and re.search(r"\b(pg|mysql|sqlite)Table\s*\(", code):
         read_drizzle(code, first_line, builder, future)
 
