@@ -214,7 +214,7 @@ _BARE_NAME = re.compile(r"^(\s*[-*+]\s+)([A-Za-z_]\w*)(:|\s+\()")
 
 
 def code_names(doc: Doc, mark: str) -> Doc:
-    """Column names of bullets and table rows in code or bold marks: `id`, **id**."""
+    """Column names of bullets, names and types of table rows in code or bold marks: `id`."""
 
     def bullet(line: str) -> str:
         return _BARE_NAME.sub(lambda m: f"{m.group(1)}{mark}{m.group(2)}{mark}{m.group(3)}", line)
@@ -223,9 +223,9 @@ def code_names(doc: Doc, mark: str) -> Doc:
         meanings = [_meaning(h) for h in headers]
         if "name" not in meanings:
             return [headers, *rows]
-        at = meanings.index("name")
+        at = {meanings.index(m) for m in ("name", "type") if m in meanings}
         marked = [
-            [f"{mark}{c}{mark}" if i == at and c else c for i, c in enumerate(r)] for r in rows
+            [f"{mark}{c}{mark}" if i in at and c else c for i, c in enumerate(r)] for r in rows
         ]
         return [headers, *marked]
 
@@ -246,6 +246,15 @@ MEANINGS = {
 }
 # The same meanings in the words of other languages (alternatives a spec may use).
 TRANSLATIONS: dict[str, dict[str, list[str]]] = {
+    "en": {
+        "name": ["Column Name", "Field Name", "Attribute", "COLUMN"],
+        "type": ["Data Type", "Datatype", "SQL Type", "TYPE"],
+        "constraints": ["Modifiers", "Options", "Properties", "Key"],
+        "description": ["Purpose", "Details", "Comment", "Meaning"],
+        "required": ["Mandatory", "Required?", "REQUIRED"],
+        "default": ["Default Value", "DEFAULT"],
+        "notes": ["Remarks", "Note"],
+    },
     "es": {
         "name": ["Columna", "Campo", "Nombre"],
         "type": ["Tipo", "Tipo de dato"],
@@ -369,7 +378,7 @@ def _each_table(doc: Doc, rewrite: Callable[[list[str], list[list[str]]], list[l
 
 
 def translate_headers(doc: Doc, language: str, pick: int) -> Doc:
-    """Column-table headers in another language (`pick` chooses among its synonyms)."""
+    """Column-table headers in other words or another language (`pick` picks a synonym)."""
     words = TRANSLATIONS[language]
 
     def rewrite(headers: list[str], rows: list[list[str]]) -> list[list[str]]:
