@@ -140,8 +140,10 @@ def reorder(doc: Doc, order: list[int]) -> Doc:
 
 
 def number(doc: Doc, top_style: str, sub_style: str) -> Doc:
-    """Numbered headings: `1. users`, `3.2 tasks` (styles take n and m)."""
+    """Numbered headings: `1. users`, `3.2 tasks` (styles take n and m); numbered ones kept."""
     lead, sections = _sections(doc)
+    if any(re.match(r"\d", b.title) for s in sections for b in s):
+        return doc
     numbered = []
     for n, section in enumerate(sections, 1):
         head = replace(section[0], title=top_style.format(n=n) + section[0].title)
