@@ -90,6 +90,10 @@ NAME_STYLES = st.sampled_from(
         "The {name} table",
         "{pascal} (`{name}`)",
         "`{name}` — what it holds",
+        "{pascal} — what it holds",
+        "{name} - what it holds",
+        "{pascal} {{#{name}}}",
+        "{pascal} [core]",
         "{name} (core)",
         "📦 {name}",
     ]

@@ -80,6 +80,8 @@ TENANT = re.compile(
     r"|(?:scoped|partitioned)\s+by\s+`?(?P<d>[a-z_]\w*_id)`?",
     _I,
 )
+# What a heading adds after a table's name: a gloss after a spaced dash, an {#anchor}, a [tag].
+_GLOSS = re.compile(r"\s+[-\u2013\u2014]\s+.*$|\s*\{[^{}]*\}|\s*\[[^\[\]]*\]")
 NUMBERING = re.compile(r"^\s*(?:\d+(?:\.\d+)*[.)]?|[IVX]+\.|[A-Z]\.)\s+")
 ARGUMENTS = re.compile(
     rf"(?i)^(?:\*\*\s*(?:{vocab.ARGUMENTS})\s*[:\uff1a]?\s*\*\*|(?:{vocab.ARGUMENTS})\s*[:\uff1a])"
@@ -151,6 +153,7 @@ def entity_name(title: str) -> tuple[str | None, bool, str | None]:
     if code:
         return *_dotted(code.group(1)), library
     plain = unsymbol(strip_inline(title))
+    plain = _GLOSS.sub("", plain).strip() or plain  # "Users — who signs in", "Users {#users}"
     parens = re.findall(r"\(([^()]*)\)", plain)
     rest = re.sub(r"\([^()]*\)", " ", plain)
     rest = NUMBERING.sub("", rest)
@@ -193,7 +196,8 @@ def prose_name(title: str) -> str | None:
 
     Its words alone say nothing ("## Notes" may be remarks); typed columns under it say a table.
     """
-    plain = NUMBERING.sub("", re.sub(r"\([^()]*\)", " ", unsymbol(strip_inline(title)))).strip()
+    plain = _GLOSS.sub("", unsymbol(strip_inline(title)))
+    plain = NUMBERING.sub("", re.sub(r"\([^()]*\)", " ", plain)).strip()
     low = plain.lower()
     if IDENT.match(plain) and low in vocab.PROSE_WORDS and low not in vocab.WRAPPER_WORDS:
         return snake(plain)
