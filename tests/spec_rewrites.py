@@ -365,18 +365,33 @@ def _tables(lines: list[str]) -> list[tuple[int, int]]:
     return found
 
 
-def _each_table(doc: Doc, rewrite: Callable[[list[str], list[list[str]]], list[list[str]]]) -> Doc:
+def _each_table(
+    doc: Doc,
+    rewrite: Callable[[list[str], list[list[str]]], list[list[str]]],
+    row: Callable[[list[str]], str] = _row,
+    delimiter: str = "---",
+) -> Doc:
     blocks = []
     for block in doc.blocks:
         body = list(block.body)
         for start, end in reversed(_tables(body)):
             rows = [_cells(r) for r in body[start:end]]
             rows = rewrite(rows[0], rows[2:])
-            body[start:end] = [_row(rows[0]), _row(["---"] * len(rows[0]))] + [
-                _row(r) for r in rows[1:]
+            body[start:end] = [row(rows[0]), row([delimiter] * len(rows[0]))] + [
+                row(r) for r in rows[1:]
             ]
         blocks.append(replace(block, body=body))
     return Doc(head=list(doc.head), blocks=blocks)
+
+
+def table_style(doc: Doc, outer: bool, delimiter: str) -> Doc:
+    """Pipe tables written another way: without outer pipes, aligned (`:---:`), padded."""
+
+    def row(cells: list[str]) -> str:
+        inner = " | ".join(c.ljust(12) for c in cells)
+        return f"| {inner} |" if outer else inner
+
+    return _each_table(doc, lambda headers, rows: [headers, *rows], row, delimiter)
 
 
 def translate_headers(doc: Doc, language: str, pick: int) -> Doc:

@@ -156,6 +156,10 @@ REWRITES: dict[str, tuple[Callable[[rw.Doc, Path, Any], rw.Doc], st.SearchStrate
         st.sampled_from(["Table of contents", "Contents", "Index", "TOC"]),
     ),
     "rules": (lambda doc, _p, _none: rw.rules(doc), st.none()),
+    "table-style": (
+        lambda doc, _p, style: rw.table_style(doc, *style),
+        st.tuples(st.booleans(), st.sampled_from(["---", ":---", ":---:", "---:", "--"])),
+    ),
     "bullets": (lambda doc, _p, marker: rw.bullets(doc, marker), st.sampled_from(["*", "+", "1."])),
     "code-names": (lambda doc, _p, mark: rw.code_names(doc, mark), st.sampled_from(["`", "**"])),
 }
