@@ -480,6 +480,12 @@ HEADER_REFERENCES = words(
     zh=r"外键|引用",
     ur=r"حوالہ",
 )
+# The tables a column's FK points at, as schema documentation generators (tbls) list them.
+HEADER_PARENTS = words(
+    en=r"parents|parent|parent tables?",
+    ja=r"親テーブル",
+    zh=r"父表|关联表",
+)
 # Index tables: which cell holds the columns, the index name, the table (searched in the header).
 INDEX_COLUMNS = words(
     en=r"column|field",
