@@ -92,6 +92,15 @@ def resolve_references(builder: SpecBuilder, entities: list[Entity], resolve: Re
                 # A bare word read from a description ("reference to the customer who…") is a
                 # word, not a table, when no table has that name (`ghosts(id)` is a table).
                 column.references = None
+                guessed = (
+                    f"{entity.name}.{column.name}: read references {ref.table}(id) from the "
+                    "description (guessed)"
+                )
+                builder.warnings = [
+                    w
+                    for w in builder.warnings
+                    if not (w.line == column.line and w.message == guessed)
+                ]  # that guess is withdrawn: one warning says what happened
                 builder.warn(
                     column.line,
                     f"{entity.name}.{column.name}: the description names {ref.table!r}, a table "
