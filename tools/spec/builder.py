@@ -37,8 +37,13 @@ from tools.spec.references import (
     resolve_relationships,
 )
 
-RANK = {"sql": 0, "python": 1, "prisma": 1, "drizzle": 1, "table": 2, "bullets": 3}
+RANK = {"sql": 0, "python": 1, "prisma": 1, "drizzle": 1, "laravel": 1, "table": 2, "bullets": 3}
 RESERVED = {"user", "order", "group", "table", "select", "check", "column", "default", "limit"}
+# `UserCreate`, `TaskRead`, `ItemResponse`: an API's request and response models, named for a table.
+_REQUEST_MODEL = re.compile(
+    r"^(?P<base>[a-z]\w*?)_(?:create|read|update|patch|response|request|payload|input|output"
+    r"|public|dto|in|out)$"
+)
 _NOT_EXTERNAL = re.compile(r"(?i)\b(our|this|the)\s+(app|application|backend|service|team)\b|^us$")
 
 
@@ -186,6 +191,7 @@ class SpecBuilder:
         self._apply_managed(entities)
         self._prisma_types(entities)
         entities = sorted(self._drop_empty(entities), key=lambda e: e.line)
+        entities = self._drop_request_models(entities)
         names = {e.name for e in entities}
         resolve = resolver(names)
         apply_text_fks(self, entities, resolve)
@@ -309,6 +315,28 @@ class SpecBuilder:
                 kept.append(entity)
             else:
                 self.warn(entity.line, f"table {entity.name!r} has no columns listed; left out")
+        return kept
+
+    def _drop_request_models(self, entities: list[Entity]) -> list[Entity]:
+        """`UserCreate`, `UserRead` beside `User` in Markdown: request/response models, left out.
+
+        A name written exactly (`user_update`) or a CREATE TABLE stays a table.
+        """
+        implicit = {t.entity.name for t in self.tables.values() if not t.explicit}
+        resolve = resolver({e.name for e in entities})
+        kept = []
+        for entity in entities:
+            model = _REQUEST_MODEL.match(entity.name)
+            base = resolve(model.group("base")) if model else None
+            markdown = set(entity.sources) <= {"bullets", "table"}
+            if base and base != entity.name and entity.name in implicit and markdown:
+                self.warn(
+                    entity.line,
+                    f"{entity.name!r} reads as a request or response model of {base!r}, not a "
+                    "table; left out (write its name in backticks to keep it)",
+                )
+            else:
+                kept.append(entity)
         return kept
 
     def _apply_managed(self, entities: list[Entity]) -> None:

@@ -88,6 +88,25 @@ def resolve_references(builder: SpecBuilder, entities: list[Entity], resolve: Re
                     f"guessed {entity.name}.{column.name} references {guess}({ref.column or 'id'})",
                 )
             found = resolve(ref.table)
+            if found is None and ref.guessed and ref.column is None:
+                # A bare word read from a description ("reference to the customer who…") is a
+                # word, not a table, when no table has that name (`ghosts(id)` is a table).
+                column.references = None
+                guessed = (
+                    f"{entity.name}.{column.name}: read references {ref.table}(id) from the "
+                    "description (guessed)"
+                )
+                builder.warnings = [
+                    w
+                    for w in builder.warnings
+                    if not (w.line == column.line and w.message == guessed)
+                ]  # that guess is withdrawn: one warning says what happened
+                builder.warn(
+                    column.line,
+                    f"{entity.name}.{column.name}: the description names {ref.table!r}, a table "
+                    "defined nowhere: not read as a foreign key",
+                )
+                continue
             if found is None:
                 builder.warn(
                     column.line,

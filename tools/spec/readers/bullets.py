@@ -315,6 +315,11 @@ class BulletReader(RelationReader):
 
 
 def _typed(content: str, line: int) -> bool:
-    """The bullet defines a column with a type: the section it is in describes a table."""
+    """The bullet defines a column with a type: the section it is in describes a table.
+
+    A sentence ("All timestamps use UTC") is no definition, whatever type word it holds.
+    """
+    if _PROSE.match(strip_inline(content)):
+        return False
     columns = parse_column_bullet(content, line)
     return bool(columns and "type" in columns[0].stated)

@@ -249,6 +249,9 @@ def parse_column_row(
             if key == "references" and value and value not in ("-", "\u2014"):
                 value = "references " + value
             unread += read_attributes(column, value, typed=True)
+    parent = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", strip_inline(cells.get("parents", "")))
+    if re.fullmatch(r"[A-Za-z_][\w.]*", parent):  # tbls: `[public.users](public.users.md)`
+        unread += read_attributes(column, f"foreign key to {parent.split('.')[-1]}", typed=True)
     required = strip_inline(cells.get("required", "")).lower()
     if required:
         if _YES.match(required):

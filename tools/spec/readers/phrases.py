@@ -21,7 +21,18 @@ _TARGET = (
     rf"(?:(?:{_ARROW}|:)?\s*\(?\s*(?P<table>[A-Za-z_]\w*)\s*(?:\.|\(\s*)(?P<column>[A-Za-z_]\w*)\s*\)?\)?"
     rf"|{_ARROW}\s*(?P<lone>[A-Za-z_]\w*)(?!\w))?"
 )
-_NOT_A_TARGET = {"the", "a", "an", "this", "that", "its", "their", "another", "parent", "el", "la"}
+_NOT_A_TARGET = {
+    *("the", "a", "an", "this", "that", "its", "their", "another", "parent", "el", "la"),
+    *("one", "each", "which", "it", "them", "same", "current", "whichever"),
+}
+# The table a sentence names: `accounts`, `the accounts table`, `accounts.id`, `users(id)`.
+_PROSE_TARGET = (
+    r"\s*(?:the\s+|an?\s+)?`?(?P<table>[A-Za-z_]\w*)`?"
+    r"(?:\s*(?:\.|\(\s*)`?(?P<column>[A-Za-z_]\w*)`?\s*\)?)?"
+    r"(?:\s+(?:table|model|entity|record|row)s?\b)?"
+    # The name ends the phrase or a clause follows: "the comment author" names no table.
+    r"(?=\s*(?:$|[,;.:)]|(?:who|which|that|whose|on|for|via|when|where|and|or|with|in|by)\b))"
+)
 
 
 def _set_reference(column: SpecColumn, table: str | None, target: str | None) -> None:
@@ -61,6 +72,10 @@ def _pk(col: SpecColumn, _m: re.Match[str]) -> None:
 
 def _fk(col: SpecColumn, m: re.Match[str]) -> None:
     _set_reference(col, m.group("table") or m.group("lone"), m.group("column"))
+
+
+def _link(col: SpecColumn, m: re.Match[str]) -> None:
+    _set_reference(col, m.group("table"), m.groupdict().get("column") or None)
 
 
 def _arrow(col: SpecColumn, m: re.Match[str]) -> None:
@@ -139,6 +154,16 @@ KEYWORDS: list[tuple[re.Pattern[str], Handler]] = [
     (re.compile(rf"{_ON_DELETE}\s+on\s+delete", re.I), _on_delete),
     (re.compile(r"on\s+update\s*:?\s*[\w()]+", re.I), _on_update),
     (re.compile(rf"({vocab.PRIMARY_KEY})", re.I), _pk),
+    # "references the accounts table", "foreign key to the users table", "links to accounts"
+    (
+        re.compile(
+            rf"(?:{vocab.FOREIGN_KEY})\s+(?:to\s+|on\s+)?the\s+`?(?P<table>[A-Za-z_]\w*)`?"
+            r"\s+(?:table|model|entity)\b",
+            re.I,
+        ),
+        _link,
+    ),
+    (re.compile(rf"(?:{vocab.LINKS_TO}){_PROSE_TARGET}", re.I), _link),
     (re.compile(rf"({vocab.FOREIGN_KEY})\s*" + _TARGET, re.I), _fk),
     (re.compile(r"(?:->|→)\s*" + _TARGET, re.I), _arrow),
     (re.compile(r"\?"), set_nullable),
@@ -213,7 +238,7 @@ def attribute_groups(phrase: str) -> tuple[str, list[str]]:
 _GUESSABLE: list[tuple[re.Pattern[str], Handler]] = [
     (pattern, handler)
     for pattern, handler in KEYWORDS
-    if handler in (_on_delete, _pk, _fk, _arrow, _unique, set_not_null)
+    if handler in (_on_delete, _pk, _fk, _link, _arrow, _unique, set_not_null)
     or pattern.pattern == _NULLABLE
 ] + [
     (

@@ -10,6 +10,7 @@ answers "which table are we in"; the block readers build on it.
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, field
 
 from tools.spec.builder import SpecBuilder
@@ -48,8 +49,17 @@ WRAPPERS = {
     *OBJECTS,
 }
 # Kinds whose named sections become tables when columns appear in them: the words were about
-# the table ("Users table (RLS enabled)", "## Security" > "### api_keys" with a column table).
-PROMOTED_BY_COLUMNS = {"isolation", "relationships", "indexes", "constraints", "enums", "keys"}
+# the table ("Users table (RLS enabled)", "## Security" > "### api_keys" with a column table,
+# "## Notes" with typed bullets).
+PROMOTED_BY_COLUMNS = {
+    "isolation",
+    "relationships",
+    "indexes",
+    "constraints",
+    "enums",
+    "keys",
+    "prose",
+}
 NOT_TABLES = {"views", "functions", "triggers", "examples", "requests"}
 TABLES_PLURAL = re.compile(B(vocab.TABLES_PLURAL), _I)
 FIELDS = re.compile(rf"^(?:{vocab.FIELDS})(?![{vocab.LETTER}])", _I)
@@ -70,6 +80,8 @@ TENANT = re.compile(
     r"|(?:scoped|partitioned)\s+by\s+`?(?P<d>[a-z_]\w*_id)`?",
     _I,
 )
+# What a heading adds after a table's name: a gloss after a spaced dash, an {#anchor}, a [tag].
+_GLOSS = re.compile(r"\s+[-\u2013\u2014]\s+.*$|\s*\{[^{}]*\}|\s*\[[^\[\]]*\]")
 NUMBERING = re.compile(r"^\s*(?:\d+(?:\.\d+)*[.)]?|[IVX]+\.|[A-Z]\.)\s+")
 ARGUMENTS = re.compile(
     rf"(?i)^(?:\*\*\s*(?:{vocab.ARGUMENTS})\s*[:\uff1a]?\s*\*\*|(?:{vocab.ARGUMENTS})\s*[:\uff1a])"
@@ -140,7 +152,8 @@ def entity_name(title: str) -> tuple[str | None, bool, str | None]:
     code = re.search(r"`([A-Za-z_][\w.]*)`", title)
     if code:
         return *_dotted(code.group(1)), library
-    plain = strip_inline(title)
+    plain = unsymbol(strip_inline(title))
+    plain = _GLOSS.sub("", plain).strip() or plain  # "Users — who signs in", "Users {#users}"
     parens = re.findall(r"\(([^()]*)\)", plain)
     rest = re.sub(r"\([^()]*\)", " ", plain)
     rest = NUMBERING.sub("", rest)
@@ -158,14 +171,37 @@ def entity_name(title: str) -> tuple[str | None, bool, str | None]:
         if inner and not rest.isascii():
             return inner[0], True, library
         return None, False, library
+    if had_table_word and rest.lower() in vocab.WRAPPER_QUALIFIERS:
+        return None, False, library  # "Data model", "Core tables": a wrapper, not a table
     if (
         rest.lower() in vocab.PROSE_WORDS
         and not had_table_word
-        and not (rest.islower() and plain.strip() == rest)
+        and not (rest.islower() and NUMBERING.sub("", plain).strip() == rest)
     ):
         return None, False, library
     exact = rest == rest.lower() and not had_table_word
     return snake(rest), exact or (had_table_word and rest == rest.lower()), library
+
+
+def unsymbol(text: str) -> str:
+    """The text without emoji and other pictographs: `📦 users` -> `users`."""
+    if text.isascii():
+        return text
+    kept = (c for c in text if unicodedata.category(c) != "So" and c not in "\ufe0f\u200d")
+    return "".join(kept).strip()
+
+
+def prose_name(title: str) -> str | None:
+    """The table a heading of one prose word names ("Notes", "notes (core)") once columns appear.
+
+    Its words alone say nothing ("## Notes" may be remarks); typed columns under it say a table.
+    """
+    plain = _GLOSS.sub("", unsymbol(strip_inline(title)))
+    plain = NUMBERING.sub("", re.sub(r"\([^()]*\)", " ", plain)).strip()
+    low = plain.lower()
+    if IDENT.match(plain) and low in vocab.PROSE_WORDS and low not in vocab.WRAPPER_WORDS:
+        return snake(plain)
+    return None
 
 
 def heading_kind(title: str) -> str:
@@ -219,9 +255,13 @@ class SectionReader:
         kind = heading_kind(title)
         if kind == "entity" and inherited in WRAPPERS:
             kind = inherited
-        future = (parent.future and not parent.title) or bool(FUTURE.search(strip_inline(title)))
+        # The title's words are about the document ("Future-proof schema"), never its sections.
+        said_future = not is_title and bool(FUTURE.search(strip_inline(title)))
+        future = (parent.future and not parent.title) or said_future
         section = Section(level=level, kind=kind, future=future, line=line, title=is_title)
         name, explicit, library = entity_name(title)
+        if kind == "fields" and parent.title and self.promote():
+            parent = self.stack[-1]  # "# users" > "## Columns": the title named the table
         current = self.current_entity(parent)
         if kind == "entity" and current and name and self._is_column(current, name):
             section.kind, section.entity, section.column = "column", current[0], name
@@ -232,6 +272,8 @@ class SectionReader:
             self._within(section, current, "other")
         elif kind == "entity":
             section.kind = "prose"
+            prose = prose_name(title)
+            section.candidate = (prose, False) if prose else None
         elif kind in OBJECTS:
             self._object(section, title, kind, current, inherited=kind == inherited)
         elif kind in ("fields", "indexes", "constraints", "relationships", "enums") and current:
@@ -243,7 +285,11 @@ class SectionReader:
             section.candidate = (name, explicit)
         if library and section.entity:
             self.builder.managed[section.entity] = (library, line)
-        if is_title and section.kind != "entity":
+        if is_title and section.kind == "entity" and section.entity:
+            # "# TaskFlow": a title names the document; a table only once columns appear under it.
+            section.candidate = (section.entity, section.explicit)
+            section.entity = None
+        if is_title:
             section.kind = "prose"  # the title's words are about the document, not a section
         self.stack.append(section)
 

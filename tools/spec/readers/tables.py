@@ -90,6 +90,7 @@ HEADER_KEYS: list[tuple[str, re.Pattern[str]]] = [
     ("nullable", re.compile(rf"^({vocab.HEADER_NULLABLE})$")),
     ("default", re.compile(rf"^({vocab.HEADER_DEFAULT})$")),
     ("references", re.compile(rf"^({vocab.HEADER_REFERENCES})$")),
+    ("parents", re.compile(rf"^({vocab.HEADER_PARENTS})$")),
 ]
 _INDEX_COLUMNS = re.compile(vocab.INDEX_COLUMNS)
 _INDEX_NAME = re.compile(vocab.INDEX_NAME)

@@ -207,12 +207,22 @@ PROSE = {
     "es": "resumen",
     "it": "riepilogo panoramica",
     "fr": "aperçu",
-    "de": "übersicht",
+    "de": "übersicht datenmodell datenbankschema",
     "pt": "visão",
     "ja": "概要",
     "zh": "概述",
 }
 PROSE_WORDS = {word for group in PROSE.values() for word in group.split()}
+# Prose headings that wrap tables and never are one, whatever follows them.
+WRAPPER_WORDS = {
+    *("tables", "models", "entities", "schema", "database", "contents", "overview"),
+    *("datenmodell", "datenbankschema"),
+}
+# The words before a table word in a wrapper heading ("Data model", "Core tables", "DB schema").
+WRAPPER_QUALIFIERS = {
+    *("data", "domain", "database", "db", "core", "main", "all", "physical", "logical"),
+    *("datos", "dati", "données", "daten", "dados", "データ", "数据"),
+}
 TABLE = words(
     en=r"tables?|models?|entit(?:y|ies)|collection|aggregate",
     es=r"tablas?|modelos?|entidad(?:es)?",
@@ -469,6 +479,12 @@ HEADER_REFERENCES = words(
     ja=r"外部キー|参照",
     zh=r"外键|引用",
     ur=r"حوالہ",
+)
+# The tables a column's FK points at, as schema documentation generators (tbls) list them.
+HEADER_PARENTS = words(
+    en=r"parents|parent|parent tables?",
+    ja=r"親テーブル",
+    zh=r"父表|关联表",
 )
 # Index tables: which cell holds the columns, the index name, the table (searched in the header).
 INDEX_COLUMNS = words(
