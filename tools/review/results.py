@@ -112,8 +112,8 @@ def page_results(
             table = unqualified(table)
         inherited = {f.column for f in cls.fields if f.owner not in ("", cls.name)}
         model = unqualified(draft.base) if cls.schema is None else draft.base
-        item = (cls, table, inherited - changed_columns(model, explicit_actions(table)))
-        by_schema.setdefault(table.schema_name, []).append(item)
+        entry = (cls, table, inherited - changed_columns(model, explicit_actions(table)))
+        by_schema.setdefault(table.schema_name, []).append(entry)
     corrected: dict[int, Corrected] = {}
     for name, items in by_schema.items():
         # The enums as if in this schema: an unqualified class finds them on the search_path.

@@ -241,10 +241,10 @@ def _meta(
             for fields in sets:
                 builder.key(entity, "unique", _strings(fields, entity), line)
         for call in groups if key in ("indexes", "constraints") else []:
-            fields = next(
+            named = next(
                 (k.value for k in getattr(call, "keywords", []) if k.arg == "fields"), None
             )
-            columns = _strings(fields, entity)
+            columns = _strings(named, entity)
             if not columns:
                 continue
             if _name(getattr(call, "func", None)) == "UniqueConstraint":
