@@ -311,3 +311,20 @@ async def test_a_cursor_used_wrongly_is_a_clear_error(pg_url, admin, schema, tmp
         again = await walk(client, "reflect_database", arguments, 5_000)
     columns = {c["name"] for c in join_pages(again)["tables"][0]["columns"]}
     assert "added" in columns
+
+
+async def test_spec_tools_take_tables_to_narrow_the_answer(connect, sample):
+    async with connect() as client:
+        tools = {t.name: t for t in (await client.list_tools()).tools}
+        for name in ("read_schema_spec", "compare_spec_to_database"):
+            assert "tables" in tools[name].input_schema["properties"], name
+        spec = await client.call_tool("read_schema_spec", {"tables": ["task*"]})
+        assert [e["name"] for e in spec.structured_content["entities"]] == ["tasks", "task_tags"]
+        drift = await client.call_tool(
+            "compare_spec_to_database", {"schema": sample, "tables": ["tasks"]}
+        )
+        assert not drift.is_error, drift.content[0].text
+        objects = {f["object"] for f in drift.structured_content.get("findings", [])}
+        assert all(o.startswith(f"{sample}.tasks") for o in objects), objects
+        missing = await client.call_tool("read_schema_spec", {"tables": ["invoice*"]})
+        assert missing.is_error and "tables here: " in missing.content[0].text
