@@ -33,6 +33,8 @@ bench: setup
 	$(BIN)/python bench/reflect.py
 	$(BIN)/python bench/indexes.py
 	$(BIN)/python bench/spec.py
+	$(BIN)/python bench/startup.py
+	$(BIN)/python bench/paging.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis
