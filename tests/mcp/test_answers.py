@@ -86,7 +86,8 @@ def compacted(result: BaseModel) -> dict[str, Any]:
 
 @pytest.fixture(scope="module")
 def big_schema(admin: psycopg.Connection) -> Iterator[str]:
-    """400 tables of 10 columns, each with a foreign key and two indexes besides its key."""
+    """400 tables of 11 columns, each with two foreign keys (one unindexed) and two indexes
+    besides its key."""
     name = "t_answers_big"
     admin.execute(sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(sql.Identifier(name)))
     admin.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(name)))
@@ -97,7 +98,7 @@ def big_schema(admin: psycopg.Connection) -> Iterator[str]:
             "REFERENCES orgs (id) ON DELETE CASCADE, title text NOT NULL, body text, "
             "status text NOT NULL DEFAULT 'open' CHECK (status IN ('open', 'done')), "
             "amount numeric(12,2), due date, created_at timestamptz NOT NULL DEFAULT now(), "
-            "tags text[], meta jsonb);"
+            "tags text[], meta jsonb, reviewer_org bigint REFERENCES orgs (id));"
             f"CREATE INDEX item_{i:04d}_org ON item_{i:04d} (org_id, created_at);"
             f"CREATE UNIQUE INDEX item_{i:04d}_title ON item_{i:04d} (org_id, title);"
         )
@@ -138,6 +139,34 @@ async def test_reflect_pages_put_together_are_the_in_process_answer(
     expected = in_process_reflection(pg_url, big_schema, detail="full")
     assert names == [table.name for table in expected.tables]  # the same order
     assert without_envelope(joined) == compacted(expected)
+
+
+def in_process(pg_url: str, root: Path, tool: str, arguments: dict[str, Any]) -> BaseModel:
+    """What the tool returns called as a plain function, with what the server fills in."""
+    from tools import codegen, indexes, isolation
+
+    calls = {
+        "validate_isolation": isolation.validate_isolation,
+        "suggest_indexes": indexes.suggest_indexes,
+        "generate_model": lambda conn, **kw: codegen.generate_model(conn, project_root=root, **kw),
+    }
+    with psycopg.connect(pg_url) as conn, read_only_transaction(conn) as tx:
+        return calls[tool](tx, **arguments)
+
+
+@pytest.mark.parametrize("tool", ["validate_isolation", "suggest_indexes", "generate_model"])
+async def test_pages_of_schema_wide_tools_put_together_are_the_in_process_answer(
+    pg_url, big_schema, tmp_path, tool
+):
+    budget = 10_000
+    arguments: dict[str, Any] = {"schema": big_schema}
+    if tool == "suggest_indexes":
+        arguments["max_indexes"] = 1_000  # every table's unindexed foreign key
+    async with served(pg_url, tmp_path, budget) as client:
+        pages = await walk(client, tool, arguments, budget)
+    expected = compacted(in_process(pg_url, tmp_path, tool, arguments))
+    assert len(pages) > 3  # a wide report: 400 tables each with a finding or a class
+    assert without_envelope(join_pages(pages)) == expected
 
 
 @pytest.mark.parametrize("detail", ["full", "auto", "summary"])
