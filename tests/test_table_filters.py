@@ -62,3 +62,43 @@ def test_compare_keeps_the_drift_of_the_tables_asked_for(project, pg_url, schema
     assert sum(part.counts.values()) == len(part.findings)
     with pytest.raises(NotFound, match=r"unknown table 'nope'; tables here: .*comments"):
         compare_spec_to_database(ro, spec, schema, tables=["nope"])
+
+
+def test_validate_isolation_reports_the_tables_asked_for(pg_url, schema, ro, admin):
+    from tools.isolation import validate_isolation
+
+    load_sample(pg_url, schema)
+    admin.execute(f'ALTER TABLE "{schema}".comments DISABLE ROW LEVEL SECURITY')  # planted
+    whole = validate_isolation(ro, schema)
+    assert any(f.object.startswith(f"{schema}.comments") for f in whole.findings)
+    part = validate_isolation(ro, schema, tables=["task*"])
+    assert [t.table for t in part.tables] == [f"{schema}.task_tags", f"{schema}.tasks"]
+    assert part.tables == [
+        t for t in whole.tables if t.table in {f"{schema}.tasks", f"{schema}.task_tags"}
+    ]
+    assert f"ALTER TABLE {schema}.comments" in whole.fix_script
+    assert f"ALTER TABLE {schema}.comments" not in part.fix_script
+    assert sum(part.tables_by_class.values()) == 2
+    assert sum(part.counts.values()) == len(part.findings)
+    with pytest.raises(NotFound, match=r"unknown table 'nope\*'; tables here: .*comments"):
+        validate_isolation(ro, schema, tables=["nope*"])
+
+
+def test_suggest_indexes_keeps_the_advice_on_the_tables_asked_for(pg_url, schema, ro, admin):
+    from tools.indexes import suggest_indexes
+
+    load_sample(pg_url, schema)
+    admin.execute(f'CREATE INDEX comments_dup ON "{schema}".comments (task_id)')  # planted twice
+    admin.execute(f'CREATE INDEX comments_dup2 ON "{schema}".comments (task_id)')
+    admin.execute(f'CREATE INDEX tags_dup ON "{schema}".tags (org_id)')
+    admin.execute(f'CREATE INDEX tags_dup2 ON "{schema}".tags (org_id)')
+    whole = suggest_indexes(ro, schema, max_indexes=100)
+    tables = {s.table for s in whole.suggestions}
+    assert {f"{schema}.comments", f"{schema}.tags"} <= tables
+    part = suggest_indexes(ro, schema, max_indexes=100, tables=["comments"])
+    assert part.suggestions and {s.table for s in part.suggestions} == {f"{schema}.comments"}
+    assert [s.code for s in part.suggestions] == [
+        s.code for s in whole.suggestions if s.table == f"{schema}.comments"
+    ]
+    with pytest.raises(NotFound, match=r"unknown table 'nope'; tables here: .*comments"):
+        suggest_indexes(ro, schema, tables=["nope"])

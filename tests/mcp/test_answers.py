@@ -345,7 +345,14 @@ async def test_a_cursor_used_wrongly_is_a_clear_error(pg_url, admin, schema, tmp
 async def test_spec_tools_take_tables_to_narrow_the_answer(connect, sample):
     async with connect() as client:
         tools = {t.name: t for t in (await client.list_tools()).tools}
-        for name in ("read_schema_spec", "compare_spec_to_database"):
+        for name in (
+            "read_schema_spec",
+            "reflect_database",
+            "compare_spec_to_database",
+            "validate_isolation",
+            "suggest_indexes",
+            "generate_model",
+        ):
             assert "tables" in tools[name].input_schema["properties"], name
         spec = await client.call_tool("read_schema_spec", {"tables": ["task*"]})
         assert [e["name"] for e in spec.structured_content["entities"]] == ["tasks", "task_tags"]
@@ -355,5 +362,12 @@ async def test_spec_tools_take_tables_to_narrow_the_answer(connect, sample):
         assert not drift.is_error, drift.content[0].text
         objects = {f["object"] for f in drift.structured_content.get("findings", [])}
         assert all(o.startswith(f"{sample}.tasks") for o in objects), objects
+        report = await client.call_tool(
+            "validate_isolation", {"schema": sample, "tables": ["task*"]}
+        )
+        assert [t["table"] for t in report.structured_content["tables"]] == [
+            f"{sample}.task_tags",
+            f"{sample}.tasks",
+        ]
         missing = await client.call_tool("read_schema_spec", {"tables": ["invoice*"]})
         assert missing.is_error and "tables here: " in missing.content[0].text
