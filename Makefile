@@ -35,6 +35,8 @@ bench: setup
 	$(BIN)/python bench/indexes.py
 	$(BIN)/python bench/spec.py
 	$(BIN)/python bench/load.py
+	$(BIN)/python bench/startup.py
+	$(BIN)/python bench/paging.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache .hypothesis

@@ -52,8 +52,14 @@ async def readable_argument_errors(ctx: Any, call_next: Any) -> Any:
 def unknown_argument(name: str, valid: list[str]) -> str:
     """The error for an argument a tool does not take, naming the closest one it does."""
     close = difflib.get_close_matches(name, valid, n=1, cutoff=0.5)
-    hint = f"did you mean {close[0]!r}?" if close else f"it takes {', '.join(sorted(valid))}"
-    return f"unknown argument {name!r}; {hint}"
+    return f"unknown argument {name!r}" + (f"; did you mean {close[0]!r}?" if close else "")
+
+
+def unknown_arguments(tool: str, unknown: list[str], valid: list[str]) -> str:
+    """One sentence for a call with arguments `tool` does not take: each with its closest valid
+    one, then every argument the tool takes."""
+    problems = "; ".join(unknown_argument(key, valid) for key in unknown)
+    return f"{tool}: {problems}; {tool} takes {', '.join(sorted(valid))}"
 
 
 def refuse_unknown_arguments(known: dict[str, list[str]]) -> Any:
@@ -68,8 +74,8 @@ def refuse_unknown_arguments(known: dict[str, list[str]]) -> Any:
             if valid is not None and isinstance(arguments, dict):
                 unknown = [key for key in arguments if key not in valid]
                 if unknown:
-                    message = "; ".join(unknown_argument(key, valid) for key in unknown)
-                    text = TextContent(type="text", text=f"{params['name']}: {message}")
+                    message = unknown_arguments(str(params["name"]), unknown, valid)
+                    text = TextContent(type="text", text=message)
                     refused = CallToolResult(content=[text], is_error=True)
                     return refused.model_dump(by_alias=True, mode="json", exclude_none=True)
         return await call_next(ctx)

@@ -202,10 +202,13 @@ async def _answer(
     cursor = arguments.pop("cursor", None)
     needs_db = served.takes_conn and tool_def.needs_db(arguments)
     files = _spec_files(settings, tool_def, arguments)
+    schema = str(arguments.get("schema") or "public")  # the schema the call reads
     if cursor is not None and is_page_cursor(cursor):
         answer, index = store.find(cursor, name, arguments)
         if time.monotonic() - answer.checked > RECHECK_S:
-            mark = await run(ctx, name, lambda conn: fingerprint(conn, files), needs_db, dict)
+            mark = await run(
+                ctx, name, lambda conn: fingerprint(conn, schema, files), needs_db, dict
+            )
             if mark != answer.fingerprint:
                 store.drop(answer)
                 raise ConfigError(
@@ -229,7 +232,9 @@ async def _answer(
         return {**given, **filled}
 
     def call(conn: Any, **kwargs: Any) -> BaseModel:
-        marks.append(fingerprint(conn, files))  # before the tool reads: a change after shows
+        marks.append(
+            fingerprint(conn, schema, files)
+        )  # before the tool reads: a change after shows
         return tool_def.fn(conn, **kwargs) if served.takes_conn else tool_def.fn(**kwargs)
 
     result = await run(ctx, name, call, needs_db, prepare)

@@ -158,3 +158,35 @@ def test_progress_line_only_on_a_terminal_and_cleared_after():
         "\r\x1b[Kpgarchitect: [1/4] isolation (validate_isolation)\r\x1b[K"
     )
     report_progress(2, 4, "after the block: nobody listens")  # a no-op, no error
+
+
+def test_a_failing_review_at_debug_logs_ours_only(admin, pg_url, schema, tmp_path):
+    """#15: DEBUG once wrote 64 KB for one failing review, mostly markdown-it's internals."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from server.demo import load_sample, sample_file
+
+    load_sample(pg_url, schema)
+    admin.execute(f'ALTER TABLE "{schema}".comments DISABLE ROW LEVEL SECURITY')  # it fails
+    spec = tmp_path / "specs" / "database" / "schema.md"
+    spec.parent.mkdir(parents=True)
+    spec.write_text(sample_file("schema.md"), encoding="utf-8")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PGARCHITECT_")}
+    env.update(
+        DATABASE_URL=pg_url, PGARCHITECT_PROJECT_ROOT=str(tmp_path), PGARCHITECT_LOG_LEVEL="DEBUG"
+    )
+    done = subprocess.run(
+        [str(Path(sys.executable).parent / "pgarchitect"), "review", "--schema", schema],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+    assert done.returncode == 1, done.stderr[-2000:]
+    logged = [line.split(" ") for line in done.stderr.splitlines()]
+    names = {words[3].rstrip(":") for words in logged if len(words) > 3 and words[2] == "DEBUG"}
+    assert all(name.startswith("pgarchitect") for name in names), names
+    assert "markdown_it" not in done.stderr and len(done.stderr) < 16_000, len(done.stderr)

@@ -198,3 +198,56 @@ def test_the_readme_literal_mcp_json_works_in_a_client_that_does_not_expand_vari
     arguments = ["--config", str(path), "--server", "pgarchitect", "--method", "tools/list"]
     listed = first_json(run_inspector(inspector, [], arguments, tmp_path))
     assert "validate_isolation" in {tool["name"] for tool in listed["tools"]}
+
+
+def as_the_client_would(value: Any, variables: dict[str, str]) -> Any:
+    """The README's variables filled in as VS Code (${input:…}, ${workspaceFolder}) and Cursor
+    (${env:…}) fill them in."""
+    if isinstance(value, dict):
+        return {key: as_the_client_would(item, variables) for key, item in value.items()}
+    if isinstance(value, list):
+        return [as_the_client_would(item, variables) for item in value]
+    if isinstance(value, str):
+        for name, filled in variables.items():
+            value = value.replace("${" + name + "}", filled)
+        assert "${" not in value, f"{value!r} has a variable the client would not fill"
+    return value
+
+
+@pytest.mark.parametrize(
+    ("heading", "root_key"),
+    [
+        pytest.param("**VS Code**", "servers", id="vscode"),
+        pytest.param("**Cursor**", "mcpServers", id="cursor"),
+    ],
+)
+def test_the_readme_vscode_and_cursor_forms_start_the_server(
+    inspector, pg_url, project_root, tmp_path, heading, root_key
+):
+    config = readme_config(heading)
+    assert set(config) - {"inputs"} == {root_key}, sorted(config)
+    entry = config[root_key]["pgarchitect"]
+    if root_key == "servers":  # VS Code: a type, and the URL asked once through a password input
+        assert entry["type"] == "stdio"
+        (asked,) = config["inputs"]
+        assert (
+            asked["password"] is True
+            and entry["env"]["DATABASE_URL"] == f"${{input:{asked['id']}}}"
+        )
+    filled = as_the_client_would(
+        entry,
+        {
+            "input:database-url": pg_url,
+            "env:DATABASE_URL": pg_url,
+            "workspaceFolder": str(project_root),
+        },
+    )
+    filled.pop("type", None)
+    filled["command"] = str(EXECUTABLE)  # the README's placeholder path, made real here
+    path = tmp_path / "mcp.json"
+    path.write_text(json.dumps({"mcpServers": {"pgarchitect": filled}}), encoding="utf-8")
+    arguments = ["--config", str(path), "--server", "pgarchitect", "--method", "tools/call"]
+    arguments += ["--tool-name", "read_schema_spec"]
+    answer = first_json(run_inspector(inspector, [], arguments, tmp_path))
+    structured = answer.get("structuredContent", answer)
+    assert not answer.get("isError") and len(structured["entities"]) == 7, str(answer)[:1500]

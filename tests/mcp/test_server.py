@@ -178,3 +178,14 @@ async def test_schema_resource_summarizes_a_live_schema(connect, admin, schema):
         assert "account: 1 cols, pk(id)" in summary.contents[0].text
         with pytest.raises(MCPError, match="unknown schema 'nope_schema'"):
             await client.read_resource("pgarchitect://schema/nope_schema")
+
+
+async def test_the_server_info_carries_the_package_version(connect):
+    from importlib.metadata import version
+
+    async with connect() as client:
+        await client.list_tools()
+        info = client.server_info
+    assert (
+        info is not None and info.name == "pgarchitect" and info.version == version("pgarchitect")
+    )

@@ -13,16 +13,19 @@ Columns are compared in `tools.drift.columns`, keys, indexes and checks in
 
 from __future__ import annotations
 
+import re
+
 import psycopg
 from pydantic import BaseModel, ConfigDict, Field
 
 from tools.catalog.models import SchemaSnapshot, Table
-from tools.catalog.snapshot import fetch_snapshot
+from tools.catalog.snapshot import fetch_snapshot, select_names
 from tools.drift.columns import compare_columns, line_of, normalize_type
 from tools.drift.constraints import compare_checks, compare_indexes, compare_keys
 from tools.drift.ddl import create_table_ddl, taken_names
 from tools.drift.enums import compare_enums
 from tools.drift.rules import RULES
+from tools.errors import NotFound
 from tools.findings import (
     LAST_PHASE,
     Finding,
@@ -191,7 +194,10 @@ def compare_table(
 
 
 def compare_spec_to_database(
-    conn: psycopg.Connection, spec: SchemaSpec, schema: str = "public"
+    conn: psycopg.Connection,
+    spec: SchemaSpec,
+    schema: str = "public",
+    tables: list[str] | None = None,
 ) -> DriftReport:
     """Compare the schema spec with the live database and report every drift with the fixing DDL.
 
@@ -201,12 +207,17 @@ def compare_spec_to_database(
     nullability, defaults, primary keys, missing or different foreign keys and ON DELETE,
     missing unique constraints and indexes, and enum labels. Each finding quotes the spec line
     and carries DDL that closes the gap. Tables the spec says an auth library manages and
-    future/optional tables are skipped. Next: apply the fixes through a migration, or update
-    the spec when the database is right.
+    future/optional tables are skipped. `tables` (names or globs, 'task*') keeps the findings
+    and fixes of those tables only (the comparison itself always sees the whole schema). Next:
+    apply the fixes through a migration, or update the spec when the database is right.
     """
     db = fetch_snapshot(conn, schema)
     findings = check_drift(spec, db)
     compared = {t.name for t in db.tables} & {e.name for e in spec.entities if not e.external}
+    if tables:
+        chosen = _chosen_tables(spec, db, tables)
+        findings = [f for f in findings if _object_table(f.object, schema) in chosen]
+        compared &= chosen
     return DriftReport(
         spec_path=spec.path,
         spec_sha256=spec.sha256,
@@ -218,6 +229,22 @@ def compare_spec_to_database(
         spec_warnings=len(spec.warnings),
         fix_script=build_fix_script(findings, spec),
     )
+
+
+def _chosen_tables(spec: SchemaSpec, db: SchemaSnapshot, patterns: list[str]) -> set[str]:
+    """The spec's and the database's tables matching `patterns`; NotFound when none does."""
+    known = {e.name for e in spec.entities} | {t.name for t in db.tables}
+    chosen = select_names(known, patterns)
+    if not chosen:
+        raise NotFound(
+            "table", ", ".join(patterns), known, "pass tables=[names or globs like 'task*']"
+        )
+    return chosen
+
+
+def _object_table(obj: str, schema: str) -> str:
+    """The table a finding's object names: `schema.table[.column]`, `schema.table(a, b)`."""
+    return re.split(r"[.(]", obj.removeprefix(f"{schema}."), maxsplit=1)[0]
 
 
 def render_drift(report: DriftReport) -> str:

@@ -11,8 +11,8 @@ from __future__ import annotations
 import psycopg
 
 from tools.catalog.models import SchemaSnapshot
-from tools.catalog.snapshot import fetch_snapshot
-from tools.errors import ConfigError
+from tools.catalog.snapshot import fetch_snapshot, select_names
+from tools.errors import ConfigError, NotFound
 from tools.indexes.checks import check_schema
 from tools.indexes.hypopg import HYPOPG_HINT, HypoPG
 from tools.indexes.method_choice import access_method_suggestions
@@ -48,6 +48,7 @@ def suggest_indexes(
     use_pg_stat_statements: bool = False,
     tenant_column: str | None = None,
     max_indexes: int = 10,
+    tables: list[str] | None = None,
 ) -> IndexAdvice:
     """Suggest indexes to create and to drop, each with DDL, SQLModel code and its proof.
 
@@ -71,6 +72,7 @@ def suggest_indexes(
     every index it creates. Use explain_query next to look at a single plan. tenant_column,
     when given, must be a column of some table of the schema (else NotFound lists the
     candidates); left out, the usual names (tenant_id, org_id, account_id, …) are detected.
+    `tables` (names or globs, 'task*') keeps the advice on those tables only.
     """
     if max_indexes < 0:
         raise ConfigError(f"max_indexes must be 0 or more, got {max_indexes!r}")
@@ -79,6 +81,7 @@ def suggest_indexes(
             f"too many queries ({len(queries)}); pass at most {MAX_QUERIES}, the most frequent"
         )
     snapshot = fetch_snapshot(conn, schema)
+    chosen = _chosen(snapshot, tables)
     tenant = resolve_tenant_column(snapshot, tenant_column)
     usage = fetch_usage(conn, schema)
     notes: list[str] = []
@@ -104,7 +107,8 @@ def suggest_indexes(
                 conn, snapshot, usage, hypo, workload, workload_suggestions, max_indexes, notes
             )
 
-    rules = check_schema(snapshot, usage, tenant)
+    rules = [s for s in check_schema(snapshot, usage, tenant) if _on(s, chosen)]
+    workload_suggestions = [s for s in workload_suggestions if _on(s, chosen)]
     suggestions = select_indexes(workload_suggestions, rules, snapshot.tables, max_indexes, notes)
     _size_creates(conn, hypo, suggestions, snapshot, usage)
     _rename_clashes(suggestions, snapshot)
@@ -121,6 +125,22 @@ def suggest_indexes(
         total_cost_after=_total(workload, "cost_after") if hypo is not None else None,
         notes=notes,
     )
+
+
+def _chosen(snapshot: SchemaSnapshot, tables: list[str] | None) -> set[str] | None:
+    """The table names `tables=` asks for; None for all of them."""
+    if not tables:
+        return None
+    names = [t.name for t in snapshot.tables]
+    chosen = select_names(names, tables)
+    if not chosen:
+        raise NotFound("table", ", ".join(tables), names, "pass tables=[names or globs]")
+    return chosen
+
+
+def _on(suggestion: IndexSuggestion, chosen: set[str] | None) -> bool:
+    """Whether a suggestion is on one of the chosen tables (all when None)."""
+    return chosen is None or suggestion.table.split(".", 1)[-1] in chosen
 
 
 def _size_creates(

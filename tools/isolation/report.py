@@ -16,7 +16,7 @@ import psycopg
 from pydantic import BaseModel, Field
 
 from tools.catalog.models import SchemaSnapshot
-from tools.catalog.snapshot import fetch_snapshot
+from tools.catalog.snapshot import fetch_snapshot, select_names
 from tools.errors import ConfigError, NotFound
 from tools.findings import Finding, count_by_severity, render_finding, sort_findings
 from tools.isolation.classify import Classified, Context, classify_tables, path_text
@@ -127,6 +127,7 @@ def validate_isolation(
     tenant_setting: str | None = None,
     probe: bool = False,
     suppress: list[str] | None = None,
+    tables: list[str] | None = None,
     *,
     spec: SchemaSpec | None = None,
 ) -> IsolationReport:
@@ -148,6 +149,8 @@ def validate_isolation(
     "app.tenant_id"; default: the one setting the policies read), it switches to that role
     inside this read-only transaction, acts as a few real tenants and counts rows of other
     tenants it can see: a non-zero count is a proven leak.
+    `tables` (names or globs, 'task*') reports those tables only (the analysis still sees the
+    whole schema: ownership paths, roles, views and functions).
     The project's spec (specs/database/schema.md), when it states a tenant column or shared
     tables in its isolation notes, supplies what these arguments leave open.
     Next: apply the fix script in a migration, then call again to confirm.
@@ -186,6 +189,11 @@ def validate_isolation(
             probe_result = probe_tenants(conn, ctx, app_role, tenant_setting or "")
             for table, count in probe_result.leaks.items():
                 per_table[table.split(".", 1)[1]].append(leak_finding(table, count, probe_result))
+    if tables:
+        chosen = select_names(per_table, tables)
+        if not chosen:
+            raise NotFound("table", ", ".join(tables), per_table, "pass tables=[names or globs]")
+        per_table = {name: found for name, found in per_table.items() if name in chosen}
     report = _report(ctx, per_table, others, keys, probe_result)
     if spec is not None and (spec_column or spec_shared):
         report.spec_path = spec.path
@@ -286,6 +294,8 @@ def _report(
     suppressed = 0
     tables = []
     for name, item in sorted(ctx.classes.items()):
+        if name not in per_table:  # left out by tables=
+            continue
         kept = [f for f in per_table[name] if not _is_suppressed(f, name, schema, keys)]
         suppressed += len(per_table[name]) - len(kept)
         bindings = sorted(

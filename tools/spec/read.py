@@ -29,6 +29,7 @@ from tools.spec.model import (
     SpecWarning,
 )
 from tools.spec.readers.markdown import MarkdownReader
+from tools.spec.selection import select_tables
 
 __all__ = [
     "Entity",
@@ -76,6 +77,7 @@ def read_schema_spec(
     project_root: Path,
     default_path: Path,
     include_text: bool = False,
+    tables: list[str] | None = None,
 ) -> SchemaSpec:
     """Read the project's database schema spec (the authoritative design) into structured records.
 
@@ -85,7 +87,9 @@ def read_schema_spec(
     asks for, enums, the tenant column and shared tables if stated, tables managed by an auth
     library (external), future/optional tables kept apart, the dialects seen, and a warning with
     its line number for every line that could not be read. Pass include_text=True to also get the
-    raw file when warnings need a human reading. Next: compare_spec_to_database for drift.
+    raw file when warnings need a human reading. `tables` (names or globs, 'task*') narrows the
+    answer to those tables and their indexes, constraints, policies and relationships. Next:
+    compare_spec_to_database for drift.
 
     Args:
         path: file under the project root; default specs/database/schema.md (or the setting).
@@ -127,7 +131,7 @@ def read_schema_spec(
     spec.sha256 = hashlib.sha256(data).hexdigest()
     if include_text:
         spec.text = text
-    return spec
+    return select_tables(spec, tables)
 
 
 # --- text report ------------------------------------------------------------------------------

@@ -1,0 +1,60 @@
+"""server.paging's store of answers: a cursor lives a while after its last use, the store is
+bounded in answers and characters, and every refusal says how to start again (#10)."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from server.paging import Answer, AnswerStore, call_text
+from tools.errors import ConfigError
+
+
+def answer(tool: str = "reflect_database", pages: int = 3, size: int = 10) -> Answer:
+    bodies = [({"n": n}, "x" * size) for n in range(pages)]
+    return Answer(tool, '{"schema":"s"}', bodies, "fingerprint")
+
+
+def test_a_cursor_expires_after_its_lifetime_since_last_use():
+    store = AnswerStore(lifetime_s=0.3)
+    key = store.new_key()
+    store.add(key, answer())
+    for _ in range(3):  # each use keeps it alive for another lifetime
+        time.sleep(0.15)
+        assert store.find(f"{key}.2", "reflect_database", {"schema": "s"})[1] == 1
+    time.sleep(0.4)
+    with pytest.raises(ConfigError, match=r"unknown or has expired .* call reflect_database again"):
+        store.find(f"{key}.2", "reflect_database", {"schema": "s"})
+
+
+def test_the_store_keeps_the_most_recently_used_answers_within_its_bounds():
+    store = AnswerStore(max_answers=2, max_chars=100)
+    first, second, third = (store.new_key() for _ in range(3))
+    store.add(first, answer())
+    store.add(second, answer())
+    store.find(f"{first}.3", "reflect_database", {"schema": "s"})  # first is used again
+    store.add(third, answer())  # second, the least recently used, goes
+    with pytest.raises(ConfigError, match="unknown or has expired"):
+        store.find(f"{second}.2", "reflect_database", {"schema": "s"})
+    assert store.find(f"{first}.2", "reflect_database", {"schema": "s"})
+    store.add(store.new_key(), answer(size=60))  # over max_chars: older answers go
+    assert store.chars <= 180 and len(store._answers) == 1
+
+
+def test_a_cursor_past_the_last_page_or_of_another_tool_is_refused():
+    store = AnswerStore()
+    key = store.new_key()
+    store.add(key, answer(pages=2))
+    with pytest.raises(ConfigError, match="points past the 2 pages"):
+        store.find(f"{key}.3", "reflect_database", {"schema": "s"})
+    with pytest.raises(ConfigError, match="call validate_isolation again without cursor"):
+        store.find(f"{key}.2", "validate_isolation", {"schema": "s"})
+
+
+def test_the_call_in_a_notice_writes_the_arguments_that_are_not_defaults():
+    defaults = {"schema": "public", "detail": "auto"}  # the server lists every argument's
+    text = call_text("reflect_database", {"schema": "s", "detail": "auto"}, defaults, "k.2")
+    assert text == "reflect_database(schema='s', cursor='k.2')"
+    long = call_text("suggest_indexes", {"queries": ["SELECT 1" * 100]}, {"queries": None}, "k.2")
+    assert long == "suggest_indexes again with the same arguments and cursor='k.2'"
