@@ -33,7 +33,7 @@ from tools.spec.readers.sql_objects import (
     read_unparsed_object,
     read_view,
 )
-from tools.spec.readers.text import closing, top_level
+from tools.spec.readers.text import closing, marks
 from tools.spec.typenames import pg_type_of
 
 _MYSQL_TYPES = {"datetime", "tinyint", "mediumint", "longtext", "mediumtext", "tinytext", "double"}
@@ -184,7 +184,11 @@ def _recover_table(statement: str, line: int, builder: SpecBuilder, future: bool
     end = closing(statement, start)
     if end == len(statement):
         builder.warn(line, f"{name}: the column list is not closed; read up to the end")
-    cuts = [i for i, char, depth in top_level(statement[:end], start) if char == "," and depth == 0]
+    cuts = [
+        i
+        for i, depth in marks(statement[:end], start, extra=",")
+        if statement[i] == "," and not depth
+    ]
     read = False
     for first, last in zip([start - 1, *cuts], [*cuts, end], strict=True):
         element = statement[first + 1 : last]
