@@ -12,7 +12,7 @@ definition states.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Container
 
 from tools.spec.model import SpecColumn
 from tools.spec.readers import vocabulary as vocab
@@ -155,7 +155,7 @@ def _ignore(_line: int, _message: str) -> None:
 
 
 def parse_column_bullet(
-    text: str, line: int, known: set[str] | frozenset[str] = frozenset(), warn: Warn = _ignore
+    text: str, line: int, known: Container[str] = frozenset(), warn: Warn = _ignore
 ) -> list[SpecColumn] | None:
     """Columns from one bullet's text, or None when the bullet is not a column definition.
 
