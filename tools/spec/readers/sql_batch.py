@@ -10,6 +10,7 @@ do not come back one for one, is left to the caller to read statement by stateme
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 from tools.errors import Unsupported
@@ -21,26 +22,31 @@ SEPARATOR = "\n;\n"  # a newline first: a statement may end in a `--` comment
 Parsed = tuple[tuple[Any, ...], str, int]  # (RawStmt nodes, the text they are in, offset in it)
 
 
-def parse_batches(statements: list[str]) -> list[Parsed | None]:
-    """For each statement, its parse from a batch, or None where it must be parsed alone."""
-    found: list[Parsed | None] = [None] * len(statements)
+def parse_batches(statements: list[str]) -> Iterator[Parsed | None]:
+    """For each statement in turn, its parse from a batch, or None where it must be parsed alone.
+
+    A batch is parsed when its first statement is wanted, so only one batch's trees are alive.
+    """
     group: list[int] = []
     size = 0
     for index, statement in enumerate(statements):
         cost = len(statement) + len(SEPARATOR)
-        if size + cost > BATCH_CHARS:
-            _parse_group(statements, group, found)
+        if size + cost > BATCH_CHARS or cost > BATCH_CHARS:
+            yield from _parse_group(statements, group)
             group, size = [], 0
-        if cost <= BATCH_CHARS:
-            group.append(index)
-            size += cost
-    _parse_group(statements, group, found)
-    return found
+        if cost > BATCH_CHARS:
+            yield None
+            continue
+        group.append(index)
+        size += cost
+    yield from _parse_group(statements, group)
 
 
-def _parse_group(statements: list[str], group: list[int], found: list[Parsed | None]) -> None:
+def _parse_group(statements: list[str], group: list[int]) -> list[Parsed | None]:
+    """The parse of each statement of the group, or all None (too few, or not one for one)."""
+    alone: list[Parsed | None] = [None] * len(group)
     if len(group) < 2:
-        return  # alone, the caller's own parse says what is wrong with it
+        return alone  # alone, the caller's own parse says what is wrong with it
     offsets, at = [], 0
     for index in group:
         offsets.append(at)
@@ -49,13 +55,12 @@ def _parse_group(statements: list[str], group: list[int], found: list[Parsed | N
     try:
         raws = parse_sql(text)
     except Unsupported:
-        return
+        return alone
     if len(raws) != len(group):
-        return
+        return alone
     for raw, index, offset in zip(raws, group, offsets, strict=True):
         start, length = raw.stmt_location or 0, raw.stmt_len or 0
         end = offset + len(statements[index]) + len(SEPARATOR)  # spans may hold a separator
         if not offset - len(SEPARATOR) <= start <= end or start + length > end:
-            return  # not one statement each: read them one by one
-    for raw, index, offset in zip(raws, group, offsets, strict=True):
-        found[index] = ((raw,), text, offset)
+            return alone  # not one statement each: read them one by one
+    return [((raw,), text, offset) for raw, offset in zip(raws, offsets, strict=True)]
