@@ -50,7 +50,11 @@ HOW = "split the query or send a smaller one (the tools read queries, not data)"
 
 
 class ParseFailed(Unsupported):
-    """The text is not SQL pglast can read (a syntax error)."""
+    """The text is not SQL pglast can read (a syntax error); `reason` is pglast's message."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(f"refused a query that does not parse: {reason}")
+        self.reason = reason
 
 
 def check_limits(text: str) -> None:
@@ -98,7 +102,7 @@ def parse_sql(text: str) -> tuple[Any, ...]:
     else:
         status, payload = _POOL.ask(data)
     if status == "error":
-        raise ParseFailed(f"refused a query that does not parse: {payload}")
+        raise ParseFailed(payload)
     if status == "deep":
         raise Unsupported(
             f"refused a query nested more than {MAX_TREE_DEPTH} levels deep (its parse tree): {HOW}"

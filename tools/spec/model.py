@@ -99,9 +99,26 @@ class Entity(SpecRecord):
     rls_enabled: bool = Field(False, description="ALTER TABLE … ENABLE ROW LEVEL SECURITY seen")
     notes: list[str] = Field(default_factory=list, description="validation rules and remarks")
 
+    # (id of `columns`, how many are indexed, the last of them, first column of each name): a
+    # table of 5,000 columns looked each one up by a scan (quadratic, issue #13).
+    _by_name: tuple[int, int, SpecColumn | None, dict[str, SpecColumn]] | None = PrivateAttr(None)
+
     def column(self, name: str) -> SpecColumn | None:
         """The column of that name, if any."""
-        return next((c for c in self.columns if c.name == name), None)
+        columns, index = self.columns, self._by_name
+        if index and index[0] == id(columns) and 0 < index[1] <= len(columns):
+            known, by_name = (index[1], index[3]) if columns[index[1] - 1] is index[2] else (0, {})
+        else:
+            known, by_name = 0, {}
+        if known != len(columns):
+            for column in columns[known:]:
+                by_name.setdefault(column.name, column)
+            self._by_name = (id(columns), len(columns), columns[-1] if columns else None, by_name)
+        found = by_name.get(name)
+        if found is not None and found.name != name:  # renamed since it was indexed
+            self._by_name = None
+            return next((c for c in columns if c.name == name), None)
+        return found
 
 
 class SpecIndex(SpecRecord):

@@ -9,8 +9,9 @@ not read becomes a warning.
 from __future__ import annotations
 
 import re
+from collections.abc import Container
 
-from tools.spec.model import Reference, Relationship, SpecConstraint, SpecIndex
+from tools.spec.model import Entity, Reference, Relationship, SpecConstraint, SpecIndex
 from tools.spec.readers import vocabulary as vocab
 from tools.spec.readers.columns import parse_column_bullet
 from tools.spec.readers.relations import ON_DELETE, RelationReader, on_delete_action
@@ -127,7 +128,7 @@ class BulletReader(RelationReader):
         if self.composite_bullet(plain, line):
             return
         existing = self.builder.tables.get((self.current_entity()[0], section.future))  # type: ignore[index]
-        known = {c.name for c in existing.entity.columns} if existing else set()
+        known: Container[str] = _Known(existing.entity) if existing else frozenset()
         heard: list[tuple[int, str]] = []
         columns = parse_column_bullet(content, line, known, lambda *said, to=heard: to.append(said))
         if columns:
@@ -323,3 +324,13 @@ def _typed(content: str, line: int) -> bool:
         return False
     columns = parse_column_bullet(content, line)
     return bool(columns and "type" in columns[0].stated)
+
+
+class _Known:
+    """The names of a table's columns, without building a set at every bullet (issue #13)."""
+
+    def __init__(self, entity: Entity) -> None:
+        self.entity = entity
+
+    def __contains__(self, name: object) -> bool:
+        return isinstance(name, str) and self.entity.column(name) is not None

@@ -12,7 +12,7 @@ definition states.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Container
 
 from tools.spec.model import SpecColumn
 from tools.spec.readers import vocabulary as vocab
@@ -26,6 +26,7 @@ from tools.spec.readers.phrases import (
 )
 from tools.spec.readers.prisma import FIELD_ATTR, apply_field_attributes, field_attributes
 from tools.spec.readers.text import closing, split_description, split_top, strip_inline
+from tools.spec.readers.type_prefix import type_prefix
 from tools.spec.typenames import TypeInfo, normalize_type
 
 NAME = r"[A-Za-z_][\w$]*"
@@ -35,6 +36,7 @@ _NAMES = re.compile(
     re.VERBOSE | re.DOTALL,
 )
 _ONE_OF = re.compile(r"(?i)\bone\s+of\s*:?\s*((?:['\"`][^'\"`]+['\"`]\s*(?:,|\bor\b|/)?\s*)+)")
+MAX_NESTING = 8  # levels of `( … )` in a column's attributes; people write two
 _YES = re.compile(rf"^({vocab.YES})\b")
 _NO = re.compile(rf"^({vocab.NO})\b")
 
@@ -69,23 +71,27 @@ def _take_type(column: SpecColumn, words: str, info: TypeInfo) -> None:
 def _type_prefix(column: SpecColumn, phrase: str) -> str | None:
     """Take the longest leading run of words that reads as a type; return the rest, or None."""
     words = phrase.split()
-    for size in range(len(words), 0, -1):
-        head = " ".join(words[:size])
-        info = normalize_type(head)
-        if info.pg_type is not None:
-            _take_type(column, head, info)
-            return " ".join(words[size:])
-    return None
+    found = type_prefix(words)
+    if found is None:
+        return None
+    size, info = found
+    _take_type(column, " ".join(words[:size]), info)
+    return " ".join(words[size:])
 
 
-def read_attributes(column: SpecColumn, text: str, *, typed: bool = False) -> list[str]:
+def read_attributes(
+    column: SpecColumn, text: str, *, typed: bool = False, depth: int = 0
+) -> list[str]:
     """Read `TYPE (constraints), more constraints` into the column; return unread phrases.
 
     Prisma attributes (`@id @default(autoincrement())`) are read wherever they appear; those not
-    understood come back as `@name` phrases.
+    understood come back as `@name` phrases. Groups nested deeper than MAX_NESTING come back
+    unread, whole: each level reads its text again (issue #13).
     """
+    if depth > MAX_NESTING:
+        return [text.strip()] if text.strip() else []
     if "@" in text and FIELD_ATTR.search(text):
-        unread = read_attributes(column, FIELD_ATTR.sub(" ", text), typed=typed)
+        unread = read_attributes(column, FIELD_ATTR.sub(" ", text), typed=typed, depth=depth)
         column.dialects.add("prisma")
         attrs = field_attributes(text)
         return unread + ["@" + n for n in apply_field_attributes(column, attrs, column.dialects)]
@@ -103,7 +109,8 @@ def read_attributes(column: SpecColumn, text: str, *, typed: bool = False) -> li
                 literals = [p for p in part if re.fullmatch(r"""(['"]).*\1""", p)]
                 if literals and "type" in column.stated:
                     column.enum_values = [p[1:-1] for p in literals]
-                unread += read_attributes(column, ", ".join(p for p in part if p not in literals))
+                inner = ", ".join(p for p in part if p not in literals)
+                unread += read_attributes(column, inner, depth=depth + 1)
                 continue
             if not typed and "type" not in column.stated:
                 if apply_type(column, part):
@@ -148,7 +155,7 @@ def _ignore(_line: int, _message: str) -> None:
 
 
 def parse_column_bullet(
-    text: str, line: int, known: set[str] | frozenset[str] = frozenset(), warn: Warn = _ignore
+    text: str, line: int, known: Container[str] = frozenset(), warn: Warn = _ignore
 ) -> list[SpecColumn] | None:
     """Columns from one bullet's text, or None when the bullet is not a column definition.
 

@@ -210,26 +210,30 @@ def scan_constraints(
 
 
 _FK_BEFORE = re.compile(r"(?i)(foreign\s*key|\bfk|references|\brefs?|->|→|check)\s*$")
+_FK_WINDOW = 200
 
 
 def attribute_groups(phrase: str) -> tuple[str, list[str]]:
     """Pull ` (…)` groups separated by a space out of a phrase: they hold attributes."""
     if "(" not in phrase:
         return phrase.strip(), []
-    out: list[str] = []  # the characters outside the groups
-    groups, i = [], 0
-    while i < len(phrase):
-        if (
-            phrase[i] == "("
-            and (i == 0 or phrase[i - 1] == " ")
-            and not _FK_BEFORE.search("".join(out))
-        ):
+    out: list[str] = []  # the text outside the groups
+    groups: list[str] = []
+    tail = ""
+    kept = searched = 0  # phrase[kept:] is not in `out` yet; no group opens before `searched`
+    while (i := phrase.find("(", searched)) >= 0:
+        # Only the end of the text kept so far can hold `references` (issue #13: joining all of
+        # it at every parenthesis was quadratic).
+        before = tail + phrase[max(kept, i - _FK_WINDOW) : i]
+        if (i == 0 or phrase[i - 1] == " ") and not _FK_BEFORE.search(before[-_FK_WINDOW:]):
+            out.append(phrase[kept:i])
+            tail = before[-_FK_WINDOW:]
             end = closing(phrase, i + 1)
             groups.append(phrase[i + 1 : end])
-            i = end + 1
+            kept = searched = end + 1
             continue
-        out.append(phrase[i])
-        i += 1
+        searched = i + 1
+    out.append(phrase[kept:])
     return "".join(out).strip(), groups
 
 

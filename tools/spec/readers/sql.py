@@ -11,11 +11,13 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from pglast import ast, enums, parse_sql
-from pglast.parser import ParseError, split
+from pglast import ast, enums
+from pglast.parser import split
 from pglast.stream import RawStream
 
+from tools.errors import Unsupported
 from tools.naming import FK_ACTIONS, TYPE_ALIASES
+from tools.query_parser import ParseFailed, parse_sql
 from tools.spec.builder import SpecBuilder
 from tools.spec.model import (
     Entity,
@@ -26,6 +28,7 @@ from tools.spec.model import (
     SpecIndex,
     SpecPolicy,
 )
+from tools.spec.readers.sql_batch import parse_batches
 from tools.spec.readers.sql_dialects import rewrite
 from tools.spec.readers.sql_objects import (
     read_function,
@@ -33,7 +36,7 @@ from tools.spec.readers.sql_objects import (
     read_unparsed_object,
     read_view,
 )
-from tools.spec.readers.text import closing, top_level
+from tools.spec.readers.text import closing, marks
 from tools.spec.typenames import pg_type_of
 
 _MYSQL_TYPES = {"datetime", "tinyint", "mediumint", "longtext", "mediumtext", "tinytext", "double"}
@@ -126,34 +129,62 @@ def read_sql(code: str, first_line: int, builder: SpecBuilder, *, future: bool =
     tail = code[max(end, 0) :]
     if _COMMENT.sub("", tail).strip(" \t\n;"):
         statements += [p for p in re.split(r";[ \t]*\n", tail) if _COMMENT.sub("", p).strip()]
-    offset = 0
+    located = _located(code, statements, first_line)
+    batches = parse_batches([statement for statement, _ in located])
+    for (statement, line), found in zip(located, batches, strict=True):
+        if found is not None:
+            raws, text, offset = found
+            for raw in raws:
+                _statement(raw.stmt, text, line, builder, future, offset)
+        else:
+            _read_alone(statement, line, builder, future)
+
+
+def _located(code: str, statements: list[str], first_line: int) -> list[tuple[str, int]]:
+    """(statement, spec line) of each statement to read; sample queries (DML) left out."""
+    located = []
+    offset, counted, newlines = 0, 0, 0  # newlines before `counted`: not recounted from 0 (#13)
     for statement in statements:
         start = code.find(statement, offset)
         offset = start + len(statement) if start >= 0 else offset
-        line = _line(first_line, code, start + len(statement) - len(statement.lstrip()))
-        if _DML_START.match(statement):
-            continue  # sample queries: nothing to read, parsing them only costs time
-        text, dialects = statement, set[str]()
+        begins = start + len(statement) - len(statement.lstrip())
+        if begins >= counted:
+            newlines += code.count("\n", counted, begins)
+            counted = begins
+            line = first_line + newlines
+        else:
+            line = _line(first_line, code, begins)
+        if not _DML_START.match(statement):  # sample queries: parsing them only costs time
+            located.append((statement, line))
+    return located
+
+
+def _read_alone(statement: str, line: int, builder: SpecBuilder, future: bool) -> None:
+    """One statement, parsed on its own: rewritten from MySQL/SQLite, recovered, or warned."""
+    text, dialects = statement, set[str]()
+    # Spec SQL is untrusted: parsed within the limits, in the parser's worker process (#13).
+    try:
         try:
             parsed = parse_sql(text)
-        except ParseError:
+        except ParseFailed:
             text, dialects = rewrite(statement)
-            try:
-                parsed = parse_sql(text)
-            except ParseError as error:
-                if read_unparsed_object(statement, line, builder):
-                    continue  # a MySQL-style routine: a function, trigger or view, not a table
-                if _recover_table(statement, line, builder, future):
-                    continue
-                builder.warn(line, f"sql statement not read ({_reason(error)})")
-                continue
-        builder.dialects.update(dialects)
-        for raw in parsed:
-            _statement(raw.stmt, text, line, builder, future)
+            parsed = parse_sql(text)
+    except ParseFailed as error:
+        if read_unparsed_object(statement, line, builder):
+            return  # a MySQL-style routine: a function, trigger or view, not a table
+        if not _recover_table(statement, line, builder, future):
+            builder.warn(line, f"sql statement not read ({_reason(error)})")
+        return
+    except Unsupported as error:
+        builder.warn(line, f"sql statement not read: {error}")
+        return
+    builder.dialects.update(dialects)
+    for raw in parsed:
+        _statement(raw.stmt, text, line, builder, future)
 
 
-def _reason(error: Exception) -> str:
-    return re.sub(r",? at (index|location) \d+.*$", "", str(error), flags=re.S)
+def _reason(error: ParseFailed) -> str:
+    return re.sub(r",? at (index|location) \d+.*$", "", error.reason, flags=re.S)
 
 
 def _parse_loosely(statement: str) -> tuple[Any, str, set[str]] | None:
@@ -165,7 +196,7 @@ def _parse_loosely(statement: str) -> tuple[Any, str, set[str]] | None:
     for text, seen in ((statement, set()), (rewritten, dialects), (loose, dialects)):
         try:
             return parse_sql(text), text, seen
-        except ParseError:
+        except Unsupported:
             continue
     return None
 
@@ -184,7 +215,11 @@ def _recover_table(statement: str, line: int, builder: SpecBuilder, future: bool
     end = closing(statement, start)
     if end == len(statement):
         builder.warn(line, f"{name}: the column list is not closed; read up to the end")
-    cuts = [i for i, char, depth in top_level(statement[:end], start) if char == "," and depth == 0]
+    cuts = [
+        i
+        for i, depth in marks(statement[:end], start, extra=",")
+        if statement[i] == "," and not depth
+    ]
     read = False
     for first, last in zip([start - 1, *cuts], [*cuts, end], strict=True):
         element = statement[first + 1 : last]
@@ -209,9 +244,15 @@ def _recover_table(statement: str, line: int, builder: SpecBuilder, future: bool
     return read
 
 
-def _statement(stmt: Any, text: str, line: int, builder: SpecBuilder, future: bool) -> None:
+def _statement(
+    stmt: Any, text: str, line: int, builder: SpecBuilder, future: bool, offset: int = 0
+) -> None:
+    """One parsed statement, which starts at `offset` of `text` (a batch) on spec line `line`."""
+
     def at(location: int | None) -> int:
-        return _line(line, text, location)
+        if location is None or location < offset:
+            return line
+        return line + text.count("\n", offset, location)
 
     if isinstance(stmt, ast.CreateStmt):
         _create_table(stmt, text, at, builder, future)

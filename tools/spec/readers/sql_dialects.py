@@ -7,6 +7,8 @@ the dialects seen are returned.
 
 from __future__ import annotations
 
+from bisect import bisect_right
+from itertools import accumulate
 from typing import Any
 
 from pglast.parser import scan
@@ -21,6 +23,12 @@ def rewrite(statement: str) -> tuple[str, set[str]]:
         tokens = scan(statement)
     except Exception:  # the scanner refuses: leave the text to the parser's error
         return statement, dialects
+    # Bracket depth before each token and where each `)` is, computed once: searching them
+    # again at every ENUM or COLLATE was quadratic in the tokens (issue #13).
+    chars = [statement[t.start : t.end + 1] for t in tokens]
+    depth_before = list(accumulate(((c == "(") - (c == ")") for c in chars[:-1]), initial=0))
+    closes = [i for i, char in enumerate(chars) if char == ")"]
+    create = statement.lstrip()[:6].upper() == "CREATE"
     out: list[str] = []
     pos, skip_until = 0, -1
     for index, token in enumerate(tokens):
@@ -43,9 +51,8 @@ def rewrite(statement: str) -> tuple[str, set[str]]:
             and index + 1 < len(tokens)
             and statement[tokens[index + 1].start] == "("
         ):
-            close = next(
-                (t for t in tokens[index + 1 :] if statement[t.start : t.end + 1] == ")"), None
-            )
+            after = bisect_right(closes, index)
+            close = tokens[closes[after]] if after < len(closes) else None
             end = close.end if close else token.end
             values = statement[tokens[index + 1].start + 1 : end]
             out.append(f"text /*enum:{values.replace('*/', '')}*/")
@@ -63,7 +70,8 @@ def rewrite(statement: str) -> tuple[str, set[str]]:
             out.append(" ")
             skip_until, pos = end, end + 1
             dialects.add("mysql")
-        elif upper in ("ENGINE", "CHARSET", "COLLATE") and _after_table(tokens, index, statement):
+        elif upper in ("ENGINE", "CHARSET", "COLLATE") and create and not depth_before[index]:
+            # a table option after the closing parenthesis of CREATE TABLE (…)
             out.append(" ")
             skip_until = tokens[-1].end
             pos = len(statement)
@@ -78,13 +86,3 @@ def _in_column_list(tokens: list[Any], index: int, statement: str) -> bool:
     """ON UPDATE inside a column definition (not an FK's ON UPDATE action)."""
     nxt = statement[tokens[index + 2].start : tokens[index + 2].end + 1].upper()
     return nxt in ("CURRENT_TIMESTAMP", "NOW", "CURRENT_TIMESTAMP()")
-
-
-def _after_table(tokens: list[Any], index: int, statement: str) -> bool:
-    """A table option after the closing parenthesis of CREATE TABLE (…)."""
-    depth = 0
-    for token in tokens[:index]:
-        char = statement[token.start : token.end + 1]
-        depth += char == "("
-        depth -= char == ")"
-    return depth == 0 and statement.lstrip().upper().startswith("CREATE")

@@ -18,32 +18,44 @@ def strip_inline(text: str) -> str:
     return _INLINE_MARKS.sub("", text.replace("\\|", "|")).strip()
 
 
-def top_level(text: str, start: int = 0, depth: int = 0) -> Iterator[tuple[int, str, int]]:
-    """(index, char, depth) of each character outside quotes; depth counts open brackets."""
-    quote = ""
-    for i in range(start, len(text)):
-        char = text[i]
-        if quote:
-            quote = "" if char == quote else quote
-            continue
+_MARKS = re.compile(r"['\"()\[\]{}]")
+_OPEN, _CLOSE = "([{", ")]}"
+
+
+def marks(text: str, start: int = 0, depth: int = 0, extra: str = "") -> Iterator[tuple[int, int]]:
+    """(index, depth after it) of each bracket (and `extra` character) outside quotes.
+
+    Ordinary characters are skipped by the regex engine and a quoted run by `str.find`, so a
+    line of 300 KB costs what its brackets and quotes cost, not a Python step per character.
+    """
+    pattern = _MARKS if not extra else re.compile(f"[{re.escape(extra)}'\"()\\[\\]{{}}]")
+    at = start
+    while (found := pattern.search(text, at)) is not None:
+        i, char = found.start(), found.group()
         if char in "'\"":
-            quote = char
+            close = text.find(char, i + 1)
+            if close < 0:
+                return
+            at = close + 1
             continue
-        if char in "([{":
+        if char in _OPEN:
             depth += 1
-        elif char in ")]}":
+        elif char in _CLOSE:
             depth -= 1
-        yield i, char, depth
+        yield i, depth
+        at = i + 1
 
 
 def split_top(text: str, seps: str = ",;") -> list[str]:
     """Split on separators outside parentheses, brackets and quotes."""
+    if not any(c in text for c in seps):
+        return [text.strip()] if text.strip() else []
     if not any(c in text for c in "([{'\""):
         pattern = _COMMA if seps == ",;" else re.compile(f"[{re.escape(seps)}]")
         return [p.strip() for p in pattern.split(text) if p.strip()]
     parts, last = [], 0
-    for i, char, depth in top_level(text):
-        if char in seps and depth <= 0:
+    for i, depth in marks(text, extra=seps):
+        if text[i] in seps and depth <= 0:
             parts.append(text[last:i].strip())
             last = i + 1
     parts.append(text[last:].strip())
@@ -52,15 +64,18 @@ def split_top(text: str, seps: str = ",;") -> list[str]:
 
 def closing(text: str, start: int) -> int:
     """Index of the parenthesis closing the one opened before `start` (len(text) if none)."""
-    for i, char, depth in top_level(text, start, depth=1):
-        if char == ")" and depth == 0:
+    if text.find(")", start) < 0:
+        return len(text)
+    for i, depth in marks(text, start, depth=1):
+        if depth == 0 and text[i] == ")":
             return i
     return len(text)
 
 
 def split_description(text: str) -> tuple[str, str]:
     """Split `head - description` at the first dash (or `: `) outside parentheses."""
-    for i, char, depth in top_level(text):
+    for i, depth in marks(text, extra="-\u2013\u2014:"):
+        char = text[i]
         if depth > 0:
             continue
         dash = char in "-\u2013\u2014:" and text[i - 1 : i] == " "
