@@ -56,7 +56,7 @@ def table_header_row(n: int) -> str:
         cells.append(f"h{len(cells)}")
         size += len(cells[-1]) + 3
     return (
-        "## users\n\n| "
+        "# Schema\n\n## users\n\n| "  # under a title, "## users" is a table heading
         + " | ".join(cells)
         + " |\n|"
         + "---|" * len(cells)
