@@ -249,12 +249,18 @@ def _constraints(
     return out
 
 
-def reloption(reloptions: list[str] | None, name: str) -> bool:
+def option_value(reloptions: list[str] | None, name: str) -> str | None:
+    """The value of one reloption, if set."""
     for option in reloptions or []:
         key, _, value = option.partition("=")
         if key == name:
-            return value.lower() in ("true", "on", "1", "yes")
-    return False
+            return value
+    return None
+
+
+def reloption(reloptions: list[str] | None, name: str) -> bool:
+    """Whether a boolean reloption is on."""
+    return (option_value(reloptions, name) or "").lower() in ("true", "on", "1", "yes")
 
 
 def table_record(
@@ -297,18 +303,31 @@ def table_record(
     }
 
 
-def view_record(v: Row, definition: str, column_rows: list[Row], ctx: Context) -> dict[str, Any]:
-    """A View from its RELATIONS row, its pg_get_viewdef text and its COLUMNS rows."""
+def view_record(
+    v: Row, view_row: Row | None, column_rows: list[Row], ctx: Context
+) -> dict[str, Any]:
+    """A View from its RELATIONS row, its VIEW_DEFINITIONS row and its COLUMNS rows."""
+    reads = view_row.reads if view_row else []
+    grants = view_row.grants if view_row else []
     return {
         "schema": ctx.schema,
         "name": v.relname,
         "materialized": v.relkind == "m",
         "owner": v.owner,
         "comment": ctx.comments.get((v.oid, 0)),
-        "definition": definition,
+        "definition": view_row.definition if view_row else "",
         "security_invoker": reloption(v.reloptions, "security_invoker"),
         "security_barrier": reloption(v.reloptions, "security_barrier"),
+        "check_option": option_value(v.reloptions, "check_option"),
         "columns": [column_record(r, ctx.comments) for r in column_rows],
+        "depends_on": [
+            {"schema": schema, "relation": relation, "column": column or None}
+            for schema, relation, column in sorted(reads)
+        ],
+        "grants": [
+            {"grantee": grantee or None, "privilege": privilege, "grantable": grantable == "true"}
+            for grantee, privilege, grantable in sorted(grants)
+        ],
     }
 
 

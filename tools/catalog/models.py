@@ -173,6 +173,24 @@ class EnumType(Record):
     model_config = ConfigDict(frozen=True, populate_by_name=True, serialize_by_alias=True)
 
 
+class ViewDependency(Record):
+    """A relation (and column) a view's query reads: pg_depend on the view's rewrite rule."""
+
+    schema_name: str = Field(alias="schema")
+    relation: str
+    column: str | None = Field(None, description="None when the view reads the relation whole")
+
+    model_config = ConfigDict(frozen=True, populate_by_name=True, serialize_by_alias=True)
+
+
+class Grant(Record):
+    """One privilege of relacl granted to a role other than the owner."""
+
+    grantee: str | None = Field(description="the role; None for PUBLIC")
+    privilege: str = Field(description="e.g. SELECT")
+    grantable: bool = Field(False, description="WITH GRANT OPTION")
+
+
 class View(Record):
     """A view or materialized view."""
 
@@ -184,7 +202,12 @@ class View(Record):
     definition: str
     security_invoker: bool = False
     security_barrier: bool = False
+    check_option: str | None = Field(None, description="local or cascaded (WITH CHECK OPTION)")
     columns: list[Column] = Field(default_factory=list)
+    depends_on: list[ViewDependency] = Field(
+        default_factory=list, description="relations and columns the query reads"
+    )
+    grants: list[Grant] = Field(default_factory=list, description="privileges beyond the owner's")
 
     model_config = ConfigDict(frozen=True, populate_by_name=True, serialize_by_alias=True)
 

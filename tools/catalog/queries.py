@@ -170,8 +170,24 @@ WHERE p.polrelid = ANY(%(oids)s::oid[])
 ORDER BY p.polrelid, p.polname
 """
 
+# What each view reads (pg_depend rows of its _RETURN rule: {schema, relation, column or ''})
+# and its privileges beyond the owner's (aclexplode of relacl: {grantee or '' for PUBLIC,
+# privilege, grantable}): drift re-creates a view it must drop to change a column's type.
 VIEW_DEFINITIONS = """
-SELECT c.oid, pg_get_viewdef(c.oid, true) AS definition
+SELECT c.oid, pg_get_viewdef(c.oid, true) AS definition,
+       ARRAY(SELECT DISTINCT ARRAY[rn.nspname::text, rc.relname::text,
+                                   coalesce(ra.attname::text, '')]
+             FROM pg_rewrite w
+             JOIN pg_depend d ON d.classid = 'pg_rewrite'::regclass AND d.objid = w.oid
+                             AND d.refclassid = 'pg_class'::regclass AND d.refobjid <> c.oid
+             JOIN pg_class rc ON rc.oid = d.refobjid
+             JOIN pg_namespace rn ON rn.oid = rc.relnamespace
+             LEFT JOIN pg_attribute ra ON ra.attrelid = d.refobjid AND ra.attnum = d.refobjsubid
+                                      AND d.refobjsubid > 0
+             WHERE w.ev_class = c.oid) AS reads,
+       ARRAY(SELECT ARRAY[CASE a.grantee WHEN 0 THEN '' ELSE pg_get_userbyid(a.grantee)::text
+                          END, a.privilege_type, a.is_grantable::text]
+             FROM aclexplode(c.relacl) a WHERE a.grantee <> c.relowner) AS grants
 FROM pg_class c WHERE c.oid = ANY(%(oids)s::oid[])
 """
 ENUMS = """

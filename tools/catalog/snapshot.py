@@ -256,7 +256,7 @@ def _fetch_snapshot(
     ]
     if ctx.unresolved:
         _fill_definitions(conn, ctx)
-    view_sql = {r.oid: r.definition for r in view_rows}
+    view_sql = {r.oid: r for r in view_rows}
     role = role_rows[0]
     return SchemaSnapshot.model_validate(
         {
@@ -273,7 +273,7 @@ def _fetch_snapshot(
             "tables": table_records,
             "enums": [{"schema": schema, "name": r.typname, "values": r.labels} for r in enum_rows],
             "views": [
-                view_record(v, view_sql.get(v.oid, ""), columns_by_table.get(v.oid, []), ctx)
+                view_record(v, view_sql.get(v.oid), columns_by_table.get(v.oid, []), ctx)
                 for v in views
             ],
             "functions": [function_record(r, schema) for r in function_rows],
