@@ -1,0 +1,150 @@
+"""A column type change under views converges (#11): the views go and come back as they were.
+
+Planted: `tasks.title` is text where the spec says varchar(200), and a view reads it (with
+security_barrier, a column comment and a grant WITH GRANT OPTION) under a view over that view
+(security_invoker, another owner, a comment, a grant). The drift script, applied with
+`psql -v ON_ERROR_STOP=1`, changes the type; compared again, nothing is left, and both views
+have the same definition, options, owner, comments and grants. A view that does not read the
+column is not touched. Under a materialized view the change is skipped with a note: the script
+still applies, and the finding stays.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterator
+
+import psycopg
+import pytest
+from psycopg import sql
+
+from server.db import read_only_transaction
+from tests.conftest import run_ddl
+from tests.test_drift_fix_closure import assert_converges, compare
+from tests.test_isolation_fix_closure import apply
+from tools.catalog.snapshot import fetch_snapshot
+from tools.drift.views import BLOCKED
+
+SPEC = """\
+## tasks
+- id: bigint (pk)
+- title: varchar(200) (not null)
+- done: boolean (not null, default false)
+"""
+TABLE = """
+CREATE TABLE tasks (
+    id bigint PRIMARY KEY, title text NOT NULL, done boolean NOT NULL DEFAULT false
+);
+INSERT INTO tasks VALUES (1, 'write', false), (2, 'ship', true);
+"""
+VIEWS = """
+CREATE VIEW open_tasks WITH (security_barrier = true) AS
+    SELECT id, title FROM tasks WHERE NOT done;
+CREATE VIEW "open titles" WITH (security_invoker = true) AS
+    SELECT title, id FROM open_tasks WHERE id > 0;
+CREATE VIEW done_count AS SELECT count(*) AS n FROM tasks WHERE done;
+COMMENT ON VIEW "open titles" IS 'what is still to do, by title';
+COMMENT ON COLUMN open_tasks.title IS 'the task''s title';
+GRANT SELECT ON open_tasks TO {reader} WITH GRANT OPTION;
+GRANT SELECT ON "open titles" TO {reader};
+ALTER VIEW "open titles" OWNER TO {owner};
+"""
+# What a view is, as the catalog says it: everything re-creating it must keep.
+VIEW_STATE = """
+SELECT c.relname, c.oid, pg_get_viewdef(c.oid, true), c.reloptions::text[],
+       pg_get_userbyid(c.relowner), obj_description(c.oid, 'pg_class'),
+       col_description(c.oid, 2), c.relacl::text[]
+FROM pg_class c WHERE c.relnamespace = %s::regnamespace AND c.relkind IN ('v', 'm')
+ORDER BY c.relname
+"""
+
+
+@pytest.fixture
+def roles(admin: psycopg.Connection, schema: str) -> Iterator[tuple[str, str]]:
+    """Two throw-away roles, a reader and a view owner, dropped with what they own or hold."""
+    names = (f"reader_{secrets.token_hex(3)}", f"owner_{secrets.token_hex(3)}")
+    for name in names:
+        admin.execute(sql.SQL("CREATE ROLE {} NOLOGIN").format(sql.Identifier(name)))
+    try:
+        yield names
+    finally:
+        for name in names:
+            admin.execute(sql.SQL("DROP OWNED BY {}").format(sql.Identifier(name)))
+            admin.execute(sql.SQL("DROP ROLE {}").format(sql.Identifier(name)))
+
+
+def plant(admin: psycopg.Connection, schema: str, roles: tuple[str, str], extra: str = "") -> None:
+    reader, owner = roles
+    run_ddl(admin, schema, TABLE + VIEWS.format(reader=reader, owner=owner) + extra)
+
+
+def view_state(admin: psycopg.Connection, schema: str) -> dict[str, tuple]:
+    return {row[0]: row[1:] for row in admin.execute(VIEW_STATE, (schema,)).fetchall()}
+
+
+def test_snapshot_views_know_what_they_read_and_who_may_read_them(admin, pg_url, schema, roles):
+    plant(admin, schema, roles)
+    with (
+        psycopg.connect(pg_url) as conn,
+        read_only_transaction(conn, statement_timeout_s=30) as tx,
+    ):
+        views = {v.name: v for v in fetch_snapshot(tx, schema).views}
+    reads = {(d.relation, d.column) for d in views["open titles"].depends_on}
+    assert reads == {("open_tasks", "id"), ("open_tasks", "title")}
+    assert ("tasks", "title") in {(d.relation, d.column) for d in views["open_tasks"].depends_on}
+    assert ("tasks", "title") not in {
+        (d.relation, d.column) for d in views["done_count"].depends_on
+    }
+    reader, owner = roles
+    assert [(g.grantee, g.privilege, g.grantable) for g in views["open_tasks"].grants] == [
+        (reader, "SELECT", True)
+    ]
+    assert views["open titles"].owner == owner and views["done_count"].grants == []
+
+
+def test_type_change_under_views_converges_and_keeps_the_views(
+    admin, pg_url, schema, roles, tmp_path
+):
+    plant(admin, schema, roles)
+    views_before = view_state(admin, schema)
+    before = assert_converges(pg_url, schema, SPEC, tmp_path)
+    assert [(f.code, f.object) for f in before.findings] == [("DRIFT005", f"{schema}.tasks.title")]
+    assert before.fix_script.index("DROP VIEW") < before.fix_script.index("ALTER TABLE")
+    after = view_state(admin, schema)
+    assert set(after) == set(views_before)
+    for name, (oid, *state) in views_before.items():
+        new_oid, *new_state = after[name]
+        assert new_state == state, name  # definition, options, owner, comments, grants
+        assert (new_oid == oid) == (name == "done_count"), name  # only the readers re-created
+    column = admin.execute(
+        "SELECT format_type(atttypid, atttypmod) FROM pg_attribute"
+        " WHERE attrelid = %s::regclass AND attname = 'title'",
+        (f"{schema}.tasks",),
+    ).fetchone()
+    assert column == ("character varying(200)",)
+    rows = admin.execute(
+        sql.SQL("SELECT title FROM {}.{}").format(
+            sql.Identifier(schema), sql.Identifier("open titles")
+        )
+    ).fetchall()
+    assert rows == [("write",)]
+
+
+def test_clean_twin_leaves_the_views_alone(admin, pg_url, schema, roles):
+    plant(admin, schema, roles)
+    report = compare(pg_url, schema, SPEC.replace("varchar(200)", "text"))
+    assert report.findings == [] and report.fix_script == ""
+
+
+def test_materialized_view_reader_skips_the_change_with_a_note(
+    admin, pg_url, schema, roles, tmp_path
+):
+    plant(admin, schema, roles, "CREATE MATERIALIZED VIEW titles AS SELECT title FROM open_tasks;")
+    views_before = view_state(admin, schema)
+    before = compare(pg_url, schema, SPEC)
+    assert BLOCKED + "tasks.title is read by" in before.fix_script
+    assert "titles" in before.fix_script and "DROP VIEW" not in before.fix_script
+    apply(pg_url, before.fix_script, tmp_path)  # applies: the blocked step is a comment
+    assert view_state(admin, schema) == views_before
+    after = compare(pg_url, schema, SPEC)
+    assert [f.code for f in after.findings] == ["DRIFT005"]  # the finding stays
