@@ -5,8 +5,8 @@ security_barrier, a column comment and a grant WITH GRANT OPTION) under a view o
 (security_invoker, another owner, a comment, a grant). The drift script, applied with
 `psql -v ON_ERROR_STOP=1`, changes the type; compared again, nothing is left, and both views
 have the same definition, options, owner, comments and grants. A view that does not read the
-column is not touched. Under a materialized view the change is skipped with a note: the script
-still applies, and the finding stays.
+column is not touched. A materialized view (and a view over it) comes back with its data,
+indexes, comment and grants.
 """
 
 from __future__ import annotations
@@ -17,13 +17,13 @@ from collections.abc import Iterator
 import psycopg
 import pytest
 from psycopg import sql
+from psycopg.conninfo import make_conninfo
 
 from server.db import read_only_transaction
 from tests.conftest import run_ddl
 from tests.test_drift_fix_closure import assert_converges, compare
 from tests.test_isolation_fix_closure import apply
 from tools.catalog.snapshot import fetch_snapshot
-from tools.drift.views import BLOCKED
 
 SPEC = """\
 ## tasks
@@ -136,15 +136,42 @@ def test_clean_twin_leaves_the_views_alone(admin, pg_url, schema, roles):
     assert report.findings == [] and report.fix_script == ""
 
 
-def test_materialized_view_reader_skips_the_change_with_a_note(
+MATERIALIZED = """
+CREATE MATERIALIZED VIEW titles AS SELECT id, title FROM open_tasks;
+CREATE UNIQUE INDEX titles_id ON titles (id);
+CREATE VIEW titles_seen AS SELECT title FROM titles;
+COMMENT ON MATERIALIZED VIEW titles IS 'a copy';
+GRANT SELECT ON titles TO {reader};
+"""
+INDEXES = """
+SELECT indexrelid::regclass::text, pg_get_indexdef(indexrelid) FROM pg_index
+WHERE indrelid = %s::regclass
+"""
+
+
+def test_materialized_view_reader_is_recreated_with_its_data_and_indexes(
     admin, pg_url, schema, roles, tmp_path
 ):
-    plant(admin, schema, roles, "CREATE MATERIALIZED VIEW titles AS SELECT title FROM open_tasks;")
+    plant(admin, schema, roles, MATERIALIZED.format(reader=roles[0]))
     views_before = view_state(admin, schema)
-    before = compare(pg_url, schema, SPEC)
-    assert BLOCKED + "tasks.title is read by" in before.fix_script
-    assert "titles" in before.fix_script and "DROP VIEW" not in before.fix_script
-    apply(pg_url, before.fix_script, tmp_path)  # applies: the blocked step is a comment
-    assert view_state(admin, schema) == views_before
-    after = compare(pg_url, schema, SPEC)
-    assert [f.code for f in after.findings] == ["DRIFT005"]  # the finding stays
+    indexes_before = admin.execute(INDEXES, (f"{schema}.titles",)).fetchall()
+    before = assert_converges(pg_url, schema, SPEC, tmp_path)
+    assert "DROP MATERIALIZED VIEW" in before.fix_script and "WITH DATA" in before.fix_script
+    after = view_state(admin, schema)
+    assert {n: s[1:] for n, s in after.items()} == {n: s[1:] for n, s in views_before.items()}
+    assert admin.execute(INDEXES, (f"{schema}.titles",)).fetchall() == indexes_before
+    rows = admin.execute(sql.SQL("SELECT id, title FROM {}.titles").format(sql.Identifier(schema)))
+    assert rows.fetchall() == [(1, "write")]  # repopulated
+
+
+def test_definitions_read_on_a_search_path_apply_from_another(
+    admin, pg_url, schema, roles, tmp_path
+):
+    # Read with the schema on the path, the definitions name tasks unqualified; psql runs on
+    # the default path: the script sets the path it was read with around the CREATE VIEWs.
+    plant(admin, schema, roles)
+    on_path = make_conninfo(pg_url, options=f"-c search_path={schema}")
+    script = compare(on_path, schema, SPEC).fix_script
+    assert f"FROM {schema}.tasks" not in script
+    apply(pg_url, script, tmp_path)
+    assert compare(pg_url, schema, SPEC).findings == []

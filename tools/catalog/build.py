@@ -304,9 +304,16 @@ def table_record(
 
 
 def view_record(
-    v: Row, view_row: Row | None, column_rows: list[Row], ctx: Context
+    v: Row,
+    view_row: Row | None,
+    column_rows: list[Row],
+    index_rows: list[Row],
+    owners: dict[int, str],
+    ctx: Context,
 ) -> dict[str, Any]:
-    """A View from its RELATIONS row, its VIEW_DEFINITIONS row and its COLUMNS rows."""
+    """A View from its RELATIONS, VIEW_DEFINITIONS, COLUMNS and (materialized) INDEXES rows."""
+    columns = {r.attnum: r for r in column_rows}
+    qualified = f"{ctx.quote(ctx.schema)}.{ctx.quote(v.relname)}"
     reads = view_row.reads if view_row else []
     grants = view_row.grants if view_row else []
     return {
@@ -320,6 +327,7 @@ def view_record(
         "security_barrier": reloption(v.reloptions, "security_barrier"),
         "check_option": option_value(v.reloptions, "check_option"),
         "columns": [column_record(r, ctx.comments) for r in column_rows],
+        "indexes": [_index(r, qualified, columns, owners, ctx) for r in index_rows],
         "depends_on": [
             {"schema": schema, "relation": relation, "column": column or None}
             for schema, relation, column in sorted(reads)

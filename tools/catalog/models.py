@@ -204,6 +204,7 @@ class View(Record):
     security_barrier: bool = False
     check_option: str | None = Field(None, description="local or cascaded (WITH CHECK OPTION)")
     columns: list[Column] = Field(default_factory=list)
+    indexes: list[Index] = Field(default_factory=list, description="a materialized view's")
     depends_on: list[ViewDependency] = Field(
         default_factory=list, description="relations and columns the query reads"
     )
@@ -259,6 +260,10 @@ class SchemaSnapshot(Record):
     schema_name: str = Field(alias="schema")
     server_version: int = Field(description="server_version_num, e.g. 170004")
     database: str
+    search_path: list[str] = Field(
+        default_factory=list,
+        description="the session's schemas (current_schemas): view definitions qualify others",
+    )
     role: RoleInfo
     tables: list[Table] = Field(default_factory=list)
     enums: list[EnumType] = Field(default_factory=list)

@@ -221,6 +221,7 @@ ORDER BY e.extname
 # Sent before the schema is known to exist: the privilege check takes its OID, not its name.
 ROLE = """
 SELECT r.rolname, r.rolsuper, r.rolbypassrls, current_database() AS database,
+       current_schemas(false)::text[] AS search_path,
        coalesce((SELECT has_schema_privilege(r.rolname, n.oid, 'CREATE')
                  FROM pg_namespace n WHERE n.nspname = %(schema)s), false)
        OR EXISTS (SELECT 1 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace

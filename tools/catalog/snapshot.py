@@ -254,15 +254,27 @@ def _fetch_snapshot(
         )
         for rel in base
     ]
+    view_sql = {r.oid: r for r in view_rows}
+    view_records = [
+        view_record(
+            v,
+            view_sql.get(v.oid),
+            columns_by_table.get(v.oid, []),
+            indexes_by_table.get(v.oid, []),
+            owners,
+            ctx,
+        )
+        for v in views
+    ]
     if ctx.unresolved:
         _fill_definitions(conn, ctx)
-    view_sql = {r.oid: r for r in view_rows}
     role = role_rows[0]
     return SchemaSnapshot.model_validate(
         {
             "schema": schema,
             "server_version": version,
             "database": role.database,
+            "search_path": role.search_path,
             "role": {
                 "name": role.rolname,
                 "superuser": role.rolsuper,
@@ -272,10 +284,7 @@ def _fetch_snapshot(
             },
             "tables": table_records,
             "enums": [{"schema": schema, "name": r.typname, "values": r.labels} for r in enum_rows],
-            "views": [
-                view_record(v, view_sql.get(v.oid), columns_by_table.get(v.oid, []), ctx)
-                for v in views
-            ],
+            "views": view_records,
             "functions": [function_record(r, schema) for r in function_rows],
             "extensions": [
                 {"name": r.extname, "version": r.extversion, "schema": r.nspname}

@@ -12,7 +12,7 @@ import re
 from tools.catalog.models import Column, SchemaSnapshot, Table
 from tools.drift.ddl import column_ddl, type_ddl
 from tools.drift.rules import RULES
-from tools.drift.views import around_views, dependent_views
+from tools.drift.views import around_views
 from tools.findings import Finding, Severity, finding
 from tools.naming import normalize_type as canonical_name
 from tools.naming import qualified, quote_ident
@@ -145,8 +145,9 @@ def compare_columns(
                     around_views(
                         f"ALTER TABLE {target} ALTER COLUMN {name} TYPE {type_ddl(column)}"
                         f" USING {name}::{type_ddl(column)};",
-                        dependent_views(db, found.name, column.name),
-                        f"{table.name}.{column.name}",
+                        db,
+                        found.name,
+                        column.name,
                     ),
                     severity=severity,
                 )

@@ -23,7 +23,6 @@ from tools.drift.constraints import compare_checks, compare_indexes, compare_key
 from tools.drift.ddl import create_table_ddl, taken_names
 from tools.drift.enums import compare_enums
 from tools.drift.rules import RULES
-from tools.drift.views import BLOCKED
 from tools.findings import (
     LAST_PHASE,
     Finding,
@@ -118,10 +117,7 @@ def build_fix_script(findings: list[Finding], spec: SchemaSpec) -> str:
     """
     order = _creation_order(spec)
     runnable = [
-        f
-        for f in findings
-        if RULES[f.code].fix_phase < LAST_PHASE
-        and (_has_statement(f.fix) or (f.fix or "").startswith(BLOCKED))
+        f for f in findings if RULES[f.code].fix_phase < LAST_PHASE and _has_statement(f.fix)
     ]
     ranked = sorted(
         runnable,

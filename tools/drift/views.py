@@ -3,9 +3,8 @@
 Postgres refuses `ALTER COLUMN … TYPE` (and `DROP COLUMN`) on a column a view reads. The fix is
 wrapped in one transaction that drops the views reading the column (views over those views
 first), runs the change, and re-creates each view with its definition, options, owner,
-comments and grants: nothing is lost, and a failure rolls everything back. Materialized views
-are not re-created (their data and indexes would be rebuilt behind your back): the change is
-skipped with a note saying what to do, and its finding stays.
+comments and grants: nothing is lost, and a failure rolls everything back. A materialized
+view is re-created WITH DATA (its query runs again) and with its indexes, and the script says so.
 """
 
 from __future__ import annotations
@@ -14,8 +13,6 @@ from collections.abc import Iterable
 
 from tools.catalog.models import SchemaSnapshot, View
 from tools.naming import literal, qualified, quote_ident
-
-BLOCKED = "-- blocked: "  # how a fix the script only notes begins
 
 
 def dependent_views(db: SchemaSnapshot, table: str, column: str) -> list[View]:
@@ -40,12 +37,11 @@ def dependent_views(db: SchemaSnapshot, table: str, column: str) -> list[View]:
     order: list[View] = []
 
     def visit(name: str) -> None:
-        view = by_name[name]
-        if view in order:
+        if name in {v.name for v in order}:
             return
-        for read in sorted(_views_read(view, schema) & found):
+        for read in sorted(_views_read(by_name[name], schema) & found):
             visit(read)
-        order.append(view)
+        order.append(by_name[name])
 
     for name in sorted(found):
         visit(name)
@@ -57,41 +53,35 @@ def _views_read(view: View, schema: str) -> set[str]:
     return {d.relation for d in view.depends_on if d.schema_name == schema}
 
 
-def around_views(statement: str, views: list[View], column: str) -> str:
-    """`statement` between dropping `views` and re-creating them, in one transaction; or a
-    note when a materialized view is among them."""
+def around_views(statement: str, db: SchemaSnapshot, table: str, column: str) -> str:
+    """`statement` (which changes `table.column`) between dropping the views that read the
+    column and re-creating them, in one transaction; the statement alone when none does."""
+    views = dependent_views(db, table, column)
     if not views:
         return statement
     names = ", ".join(qualified(v.schema_name, v.name) for v in views)
-    materialized = [v for v in views if v.materialized]
-    if materialized:
-        shown = ", ".join(qualified(v.schema_name, v.name) for v in materialized)
-        return (
-            f"{BLOCKED}{column} is read by {names}, materialized: {shown}; drop them, run the "
-            "statement below, then re-create them (WITH DATA, with their indexes) and their "
-            f"grants: the finding stays until then\n-- {statement}"
-        )
-    drops = [f"DROP VIEW {qualified(v.schema_name, v.name)};" for v in reversed(views)]
-    creates = [line for v in views for line in create_view(v)]
+    # Definitions name the schemas of the session that read them unqualified.
+    path = ", ".join(quote_ident(name) for name in db.search_path) or "pg_catalog"
     return "\n".join(
         [
-            f"-- {_the_views(views)} {names} {'read' if len(views) > 1 else 'reads'} "
-            f"{column}: dropped and re-created as they were",
+            f"-- {table}.{column} is read by {names}: dropped and re-created as they were",
             "BEGIN;",
-            *drops,
+            *(f"DROP {_kind(v)} {qualified(v.schema_name, v.name)};" for v in reversed(views)),
             statement,
-            *creates,
+            f"SET LOCAL search_path TO {path};",
+            *(line for v in views for line in create_view(v)),
             "COMMIT;",
         ]
     )
 
 
-def _the_views(views: list[View]) -> str:
-    return "the views" if len(views) > 1 else "the view"
+def _kind(view: View) -> str:
+    return "MATERIALIZED VIEW" if view.materialized else "VIEW"
 
 
 def create_view(view: View) -> list[str]:
-    """CREATE VIEW with its options, then owner, comments and grants."""
+    """CREATE VIEW with its options (a materialized view with its data and indexes), then its
+    owner, comments and grants."""
     name = qualified(view.schema_name, view.name)
     options = [
         f"{key} = {value}"
@@ -104,12 +94,17 @@ def create_view(view: View) -> list[str]:
     ]
     with_options = f" WITH ({', '.join(options)})" if options else ""
     body = view.definition.strip().removesuffix(";")
-    lines = [
-        f"CREATE VIEW {name}{with_options} AS\n{body};",
-        f"ALTER VIEW {name} OWNER TO {quote_ident(view.owner)};",
-    ]
+    if view.materialized:
+        lines = [
+            f"-- {name} is repopulated (WITH DATA: its query runs now) and its indexes rebuilt",
+            f"CREATE MATERIALIZED VIEW {name} AS\n{body}\nWITH DATA;",
+            *(f"{index.definition};" for index in view.indexes),
+        ]
+    else:
+        lines = [f"CREATE VIEW {name}{with_options} AS\n{body};"]
+    lines.append(f"ALTER {_kind(view)} {name} OWNER TO {quote_ident(view.owner)};")
     if view.comment is not None:
-        lines.append(f"COMMENT ON VIEW {name} IS {literal(view.comment)};")
+        lines.append(f"COMMENT ON {_kind(view)} {name} IS {literal(view.comment)};")
     lines += [
         f"COMMENT ON COLUMN {name}.{quote_ident(c.name)} IS {literal(c.comment)};"
         for c in view.columns
