@@ -175,7 +175,7 @@ ORDER BY p.polrelid, p.polname
 # privilege, grantable}): drift re-creates a view it must drop to change a column's type.
 VIEW_DEFINITIONS = """
 SELECT c.oid, pg_get_viewdef(c.oid, true) AS definition,
-       ARRAY(SELECT DISTINCT ARRAY[rn.nspname::text, rc.relname::text,
+       ARRAY(SELECT ARRAY[rn.nspname::text, rc.relname::text,
                                    coalesce(ra.attname::text, '')]
              FROM pg_rewrite w
              JOIN pg_depend d ON d.classid = 'pg_rewrite'::regclass AND d.objid = w.oid
