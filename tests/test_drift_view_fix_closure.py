@@ -1,12 +1,13 @@
 """A column type change under views converges (#11): the views go and come back as they were.
 
-Planted: `tasks.title` is text where the spec says varchar(200), and a view reads it (with
-security_barrier, a column comment and a grant WITH GRANT OPTION) under a view over that view
-(security_invoker, another owner, a comment, a grant). The drift script, applied with
-`psql -v ON_ERROR_STOP=1`, changes the type; compared again, nothing is left, and both views
-have the same definition, options, owner, comments and grants. A view that does not read the
-column is not touched. A materialized view (and a view over it) comes back with its data,
-indexes, comment and grants.
+Planted: `tasks.title` is text where the spec says varchar(200), and a view reads it
+(security_barrier, a column comment, a column default, a grant WITH GRANT OPTION and a column
+grant) under a view over that view (security_invoker, another owner, a comment, a grant, an
+INSTEAD OF trigger). The drift script, applied with `psql -v ON_ERROR_STOP=1`, changes the
+type; compared again, nothing is left, and both views have the same definition, options,
+owner, comments, grants, defaults and triggers. A view that does not read the column is not
+touched. A materialized view (and a view over it) comes back with its data, indexes, comment
+and grants.
 """
 
 from __future__ import annotations
@@ -48,12 +49,23 @@ COMMENT ON COLUMN open_tasks.title IS 'the task''s title';
 GRANT SELECT ON open_tasks TO {reader} WITH GRANT OPTION;
 GRANT SELECT ON "open titles" TO {reader};
 ALTER VIEW "open titles" OWNER TO {owner};
+GRANT UPDATE (title) ON open_tasks TO {reader};
+ALTER VIEW open_tasks ALTER COLUMN id SET DEFAULT 0;
+CREATE FUNCTION ignore_write() RETURNS trigger LANGUAGE plpgsql AS $$BEGIN RETURN NULL; END$$;
+CREATE TRIGGER "ignore writes" INSTEAD OF INSERT ON "open titles"
+    FOR EACH ROW EXECUTE FUNCTION ignore_write();
 """
 # What a view is, as the catalog says it: everything re-creating it must keep.
 VIEW_STATE = """
 SELECT c.relname, c.oid, pg_get_viewdef(c.oid, true), c.reloptions::text[],
        pg_get_userbyid(c.relowner), obj_description(c.oid, 'pg_class'),
-       col_description(c.oid, 2), c.relacl::text[]
+       col_description(c.oid, 2), c.relacl::text[],
+       ARRAY(SELECT pg_get_triggerdef(t.oid) FROM pg_trigger t WHERE t.tgrelid = c.oid),
+       ARRAY(SELECT a.attname || ' ' || coalesce(a.attacl::text, '-') || ' '
+                    || coalesce(pg_get_expr(d.adbin, d.adrelid), '-')
+             FROM pg_attribute a
+             LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
+             WHERE a.attrelid = c.oid AND a.attnum > 0 ORDER BY a.attnum)
 FROM pg_class c WHERE c.relnamespace = %s::regnamespace AND c.relkind IN ('v', 'm')
 ORDER BY c.relname
 """
@@ -96,8 +108,14 @@ def test_snapshot_views_know_what_they_read_and_who_may_read_them(admin, pg_url,
         (d.relation, d.column) for d in views["done_count"].depends_on
     }
     reader, owner = roles
-    assert [(g.grantee, g.privilege, g.grantable) for g in views["open_tasks"].grants] == [
-        (reader, "SELECT", True)
+    assert [
+        (g.grantee, g.privilege, g.grantable, g.column) for g in views["open_tasks"].grants
+    ] == [
+        (reader, "SELECT", True, None),
+        (reader, "UPDATE", False, "title"),
+    ]
+    assert [t.split(" INSTEAD")[0] for t in views["open titles"].triggers] == [
+        'CREATE TRIGGER "ignore writes"'
     ]
     assert views["open titles"].owner == owner and views["done_count"].grants == []
 
@@ -114,7 +132,7 @@ def test_type_change_under_views_converges_and_keeps_the_views(
     assert set(after) == set(views_before)
     for name, (oid, *state) in views_before.items():
         new_oid, *new_state = after[name]
-        assert new_state == state, name  # definition, options, owner, comments, grants
+        assert new_state == state, name  # definition, options, owner, comments, grants, …
         assert (new_oid == oid) == (name == "done_count"), name  # only the readers re-created
     column = admin.execute(
         "SELECT format_type(atttypid, atttypmod) FROM pg_attribute"

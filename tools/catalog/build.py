@@ -306,12 +306,14 @@ def table_record(
 def view_record(
     v: Row,
     view_row: Row | None,
+    triggers: list[str],
     column_rows: list[Row],
     index_rows: list[Row],
     owners: dict[int, str],
     ctx: Context,
 ) -> dict[str, Any]:
-    """A View from its RELATIONS, VIEW_DEFINITIONS, COLUMNS and (materialized) INDEXES rows."""
+    """A View from its RELATIONS, VIEW_DEFINITIONS, COLUMNS and (materialized) INDEXES rows, and
+    its triggers' definitions."""
     columns = {r.attnum: r for r in column_rows}
     qualified = f"{ctx.quote(ctx.schema)}.{ctx.quote(v.relname)}"
     reads = view_row.reads if view_row else []
@@ -333,9 +335,15 @@ def view_record(
             for schema, relation, column in sorted(reads)
         ],
         "grants": [
-            {"grantee": grantee or None, "privilege": privilege, "grantable": grantable == "true"}
-            for grantee, privilege, grantable in sorted(grants)
+            {
+                "grantee": grantee or None,
+                "privilege": privilege,
+                "grantable": grantable == "true",
+                "column": column or None,
+            }
+            for grantee, privilege, grantable, column in sorted(grants)
         ],
+        "triggers": triggers,
     }
 
 

@@ -184,11 +184,12 @@ class ViewDependency(Record):
 
 
 class Grant(Record):
-    """One privilege of relacl granted to a role other than the owner."""
+    """One privilege (of relacl, or of a column's attacl) held by a role other than the owner."""
 
     grantee: str | None = Field(description="the role; None for PUBLIC")
     privilege: str = Field(description="e.g. SELECT")
     grantable: bool = Field(False, description="WITH GRANT OPTION")
+    column: str | None = Field(None, description="the column, for a column privilege")
 
 
 class View(Record):
@@ -209,6 +210,7 @@ class View(Record):
         default_factory=list, description="relations and columns the query reads"
     )
     grants: list[Grant] = Field(default_factory=list, description="privileges beyond the owner's")
+    triggers: list[str] = Field(default_factory=list, description="pg_get_triggerdef() of each")
 
     model_config = ConfigDict(frozen=True, populate_by_name=True, serialize_by_alias=True)
 

@@ -171,8 +171,9 @@ ORDER BY p.polrelid, p.polname
 """
 
 # What each view reads (pg_depend rows of its _RETURN rule: {schema, relation, column or ''})
-# and its privileges beyond the owner's (aclexplode of relacl: {grantee or '' for PUBLIC,
-# privilege, grantable}): drift re-creates a view it must drop to change a column's type.
+# and its privileges beyond the owner's (aclexplode of relacl and of its columns' attacl:
+# {grantee or '' for PUBLIC, privilege, grantable, column or ''}): drift re-creates a view it
+# must drop to change a column's type.
 VIEW_DEFINITIONS = """
 SELECT c.oid, pg_get_viewdef(c.oid, true) AS definition,
        ARRAY(SELECT ARRAY[rn.nspname::text, rc.relname::text,
@@ -186,9 +187,20 @@ SELECT c.oid, pg_get_viewdef(c.oid, true) AS definition,
                                       AND d.refobjsubid > 0
              WHERE w.ev_class = c.oid) AS reads,
        ARRAY(SELECT ARRAY[CASE a.grantee WHEN 0 THEN '' ELSE pg_get_userbyid(a.grantee)::text
-                          END, a.privilege_type, a.is_grantable::text]
-             FROM aclexplode(c.relacl) a WHERE a.grantee <> c.relowner) AS grants
+                          END, a.privilege_type, a.is_grantable::text, coalesce(a.attname, '')]
+             FROM (SELECT r.*, NULL::text AS attname FROM aclexplode(c.relacl) r
+                   UNION ALL
+                   SELECT r.*, at.attname::text FROM pg_attribute at, aclexplode(at.attacl) r
+                   WHERE at.attrelid = c.oid AND at.attnum > 0 AND at.attacl IS NOT NULL) a
+             WHERE a.grantee <> c.relowner) AS grants
 FROM pg_class c WHERE c.oid = ANY(%(oids)s::oid[])
+"""
+
+# Triggers on views (INSTEAD OF, statement-level): DROP VIEW drops them, drift re-creates them.
+VIEW_TRIGGERS = """
+SELECT t.tgrelid AS oid, pg_get_triggerdef(t.oid) AS definition FROM pg_trigger t
+WHERE t.tgrelid = ANY(%(oids)s::oid[]) AND NOT t.tgisinternal
+ORDER BY t.tgrelid, t.tgname
 """
 ENUMS = """
 SELECT t.typname, ARRAY(SELECT e.enumlabel FROM pg_enum e WHERE e.enumtypid = t.oid

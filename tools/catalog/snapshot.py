@@ -49,6 +49,7 @@ from tools.catalog.queries import (
     ROLE,
     SCHEMAS,
     VIEW_DEFINITIONS,
+    VIEW_TRIGGERS,
     versioned,
 )
 from tools.errors import NotFound
@@ -212,7 +213,16 @@ def _fetch_snapshot(
         raise NotFound("schema", schema, [r.nspname for r in schemas], "pass schema=<one of these>")
     base, views, matched, more = _choose(relations, tables, after, limit)
     oids = {"oids": oid_array(r.oid for r in base + views)}
-    column_rows, comment_rows, constraint_rows, index_rows, policy_rows, view_rows = fetch_batch(
+    view_oids = {"oids": oid_array(v.oid for v in views)}
+    (
+        column_rows,
+        comment_rows,
+        constraint_rows,
+        index_rows,
+        policy_rows,
+        view_rows,
+        trigger_rows,
+    ) = fetch_batch(
         conn,
         [
             (COLUMNS, oids),
@@ -220,7 +230,8 @@ def _fetch_snapshot(
             (sql["constraints"], oids),
             (sql["indexes"], oids),
             (POLICIES, oids),
-            (VIEW_DEFINITIONS, {"oids": oid_array(v.oid for v in views)}),
+            (VIEW_DEFINITIONS, view_oids),
+            (VIEW_TRIGGERS, view_oids),
         ],
     )
     column_rows.sort(key=attrgetter("oid", "attnum"))
@@ -255,10 +266,12 @@ def _fetch_snapshot(
         for rel in base
     ]
     view_sql = {r.oid: r for r in view_rows}
+    triggers = group_by_oid(trigger_rows)
     view_records = [
         view_record(
             v,
             view_sql.get(v.oid),
+            [r.definition for r in triggers.get(v.oid, [])],
             columns_by_table.get(v.oid, []),
             indexes_by_table.get(v.oid, []),
             owners,

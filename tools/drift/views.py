@@ -2,14 +2,12 @@
 
 Postgres refuses `ALTER COLUMN … TYPE` (and `DROP COLUMN`) on a column a view reads. The fix is
 wrapped in one transaction that drops the views reading the column (views over those views
-first), runs the change, and re-creates each view with its definition, options, owner,
-comments and grants: nothing is lost, and a failure rolls everything back. A materialized
-view is re-created WITH DATA (its query runs again) and with its indexes, and the script says so.
-"""
+first), runs the change, and re-creates each view with its definition, options, owner, column
+defaults, triggers, comments and grants (on the view and on its columns): nothing is lost, and
+a failure rolls everything back. A materialized view is re-created WITH DATA (its query runs
+again) and with its indexes, and the script says so."""
 
 from __future__ import annotations
-
-from collections.abc import Iterable
 
 from tools.catalog.models import SchemaSnapshot, View
 from tools.naming import literal, qualified, quote_ident
@@ -81,7 +79,7 @@ def _kind(view: View) -> str:
 
 def create_view(view: View) -> list[str]:
     """CREATE VIEW with its options (a materialized view with its data and indexes), then its
-    owner, comments and grants."""
+    owner, column defaults, triggers, comments and grants."""
     name = qualified(view.schema_name, view.name)
     options = [
         f"{key} = {value}"
@@ -103,6 +101,12 @@ def create_view(view: View) -> list[str]:
     else:
         lines = [f"CREATE VIEW {name}{with_options} AS\n{body};"]
     lines.append(f"ALTER {_kind(view)} {name} OWNER TO {quote_ident(view.owner)};")
+    lines += [
+        f"ALTER VIEW {name} ALTER COLUMN {quote_ident(c.name)} SET DEFAULT {c.default};"
+        for c in view.columns
+        if c.default is not None
+    ]
+    lines += [f"{trigger};" for trigger in view.triggers]
     if view.comment is not None:
         lines.append(f"COMMENT ON {_kind(view)} {name} IS {literal(view.comment)};")
     lines += [
@@ -114,18 +118,14 @@ def create_view(view: View) -> list[str]:
 
 
 def grants(name: str, view: View) -> list[str]:
-    """GRANT statements giving each role back its privileges on the view."""
-    lines = []
-    for grantee in sorted({g.grantee or "" for g in view.grants}):
-        role = quote_ident(grantee) if grantee else "PUBLIC"
-        held = [g for g in view.grants if (g.grantee or "") == grantee]
-        for grantable in (False, True):
-            privileges = _privileges(g.privilege for g in held if g.grantable == grantable)
-            if privileges:
-                option = " WITH GRANT OPTION" if grantable else ""
-                lines.append(f"GRANT {privileges} ON {name} TO {role}{option};")
-    return lines
-
-
-def _privileges(names: Iterable[str]) -> str:
-    return ", ".join(sorted(set(names)))
+    """GRANT statements giving each role back its privileges on the view and its columns."""
+    held: dict[tuple[str, bool], set[str]] = {}
+    for g in view.grants:
+        column = f" ({quote_ident(g.column)})" if g.column else ""
+        held.setdefault((g.grantee or "", g.grantable), set()).add(g.privilege + column)
+    return [
+        f"GRANT {', '.join(sorted(privileges))} ON {name} "
+        f"TO {quote_ident(grantee) if grantee else 'PUBLIC'}"
+        + (" WITH GRANT OPTION;" if grantable else ";")
+        for (grantee, grantable), privileges in sorted(held.items())
+    ]
