@@ -1,13 +1,13 @@
 """A column type change under views converges (#11): the views go and come back as they were.
 
 Planted: `tasks.title` is text where the spec says varchar(200), and a view reads it
-(security_barrier, a column comment, a column default, a grant WITH GRANT OPTION and a column
-grant) under a view over that view (security_invoker, another owner, a comment, a grant, an
-INSTEAD OF trigger). The drift script, applied with `psql -v ON_ERROR_STOP=1`, changes the
-type; compared again, nothing is left, and both views have the same definition, options,
-owner, comments, grants, defaults and triggers. A view that does not read the column is not
-touched. A materialized view (and a view over it) comes back with its data, indexes, comment
-and grants.
+(security_barrier, WITH CHECK OPTION, a column comment, a column default, a grant WITH GRANT
+OPTION and a column grant) under a view over that view (security_invoker, another owner, a
+comment, a grant, an INSTEAD OF trigger). The drift script, applied with
+`psql -v ON_ERROR_STOP=1`, changes the type; compared again, nothing is left, and both views
+have the same definition, options, owner, comments, grants, defaults and triggers. A view that
+does not read the column is not touched. A materialized view (and a view over it) comes back
+with its data, indexes, comment and grants.
 """
 
 from __future__ import annotations
@@ -39,7 +39,7 @@ CREATE TABLE tasks (
 INSERT INTO tasks VALUES (1, 'write', false), (2, 'ship', true);
 """
 VIEWS = """
-CREATE VIEW open_tasks WITH (security_barrier = true) AS
+CREATE VIEW open_tasks WITH (security_barrier = true, check_option = cascaded) AS
     SELECT id, title FROM tasks WHERE NOT done;
 CREATE VIEW "open titles" WITH (security_invoker = true) AS
     SELECT title, id FROM open_tasks WHERE id > 0;

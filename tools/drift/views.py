@@ -5,7 +5,8 @@ wrapped in one transaction that drops the views reading the column (views over t
 first), runs the change, and re-creates each view with its definition, options, owner, column
 defaults, triggers, comments and grants (on the view and on its columns): nothing is lost, and
 a failure rolls everything back. A materialized view is re-created WITH DATA (its query runs
-again) and with its indexes, and the script says so."""
+again) and with its indexes, and the script says so.
+"""
 
 from __future__ import annotations
 
