@@ -7,7 +7,8 @@ comment, a grant, an INSTEAD OF trigger). The drift script, applied with
 `psql -v ON_ERROR_STOP=1`, changes the type; compared again, nothing is left, and both views
 have the same definition, options, owner, comments, grants, defaults and triggers. A view that
 does not read the column is not touched. A materialized view (and a view over it) comes back
-with its data, indexes, comment and grants.
+with its data, indexes, comment and grants; policies using the column (on its table, or on
+another through EXISTS) come back as they were.
 """
 
 from __future__ import annotations
@@ -193,3 +194,48 @@ def test_definitions_read_on_a_search_path_apply_from_another(
     assert f"FROM {schema}.tasks" not in script
     apply(pg_url, script, tmp_path)
     assert compare(pg_url, schema, SPEC).findings == []
+
+
+POLICY_SPEC = """\
+## projects
+- id: bigint (pk)
+- org_id: bigint (not null)
+
+## tasks
+- id: bigint (pk)
+- project_id: bigint (not null, FK -> projects.id)
+"""
+POLICY_DATABASE = """
+CREATE TABLE projects (id bigint PRIMARY KEY, org_id integer NOT NULL);
+CREATE TABLE tasks (id bigint PRIMARY KEY, project_id bigint NOT NULL REFERENCES projects);
+ALTER TABLE projects ENABLE ROW LEVEL SECURITY;
+ALTER TABLE tasks ENABLE ROW LEVEL SECURITY;
+CREATE POLICY tenant ON projects AS RESTRICTIVE FOR SELECT TO {reader}
+    USING (org_id = current_setting('app.org_id')::bigint);
+CREATE POLICY "through project" ON tasks
+    USING (EXISTS (SELECT 1 FROM projects p WHERE p.id = tasks.project_id
+                   AND p.org_id = current_setting('app.org_id')::bigint))
+    WITH CHECK (project_id > 0);
+CREATE POLICY unrelated ON tasks FOR DELETE USING (id > 0);
+"""
+POLICY_STATE = """
+SELECT p.polrelid::regclass::text, p.polname, p.polcmd, p.polpermissive, p.polroles::regrole[],
+       pg_get_expr(p.polqual, p.polrelid), pg_get_expr(p.polwithcheck, p.polrelid), p.oid
+FROM pg_policy p JOIN pg_class c ON c.oid = p.polrelid
+WHERE c.relnamespace = %s::regnamespace ORDER BY 1, 2
+"""
+
+
+def test_type_change_under_policies_converges_and_keeps_them(
+    admin, pg_url, schema, roles, tmp_path
+):
+    # Postgres refuses the change under a policy using the column, on its table or through
+    # EXISTS on another; a policy that does not use it stays as it is (same OID).
+    run_ddl(admin, schema, POLICY_DATABASE.format(reader=roles[0]))
+    policies = admin.execute(POLICY_STATE, (schema,)).fetchall()
+    before = assert_converges(pg_url, schema, POLICY_SPEC, tmp_path)
+    assert [f.code for f in before.findings] == ["DRIFT005"]
+    after = admin.execute(POLICY_STATE, (schema,)).fetchall()
+    assert [row[:-1] for row in after] == [row[:-1] for row in policies]
+    kept = {row[1] for row, new in zip(policies, after, strict=True) if row[-1] == new[-1]}
+    assert kept == {"unrelated"}

@@ -5,12 +5,14 @@ wrapped in one transaction that drops the views reading the column (views over t
 first), runs the change, and re-creates each view with its definition, options, owner, column
 defaults, triggers, comments and grants (on the view and on its columns): nothing is lost, and
 a failure rolls everything back. A materialized view is re-created WITH DATA (its query runs
-again) and with its indexes, and the script says so.
+again) and with its indexes, and the script says so. Policies using the column go and come
+back in the same transaction (`tools.drift.policies`).
 """
 
 from __future__ import annotations
 
 from tools.catalog.models import SchemaSnapshot, View
+from tools.drift.policies import create_policy, dependent_policies, drop_policy
 from tools.naming import literal, qualified, quote_ident
 
 
@@ -56,19 +58,24 @@ def around_views(statement: str, db: SchemaSnapshot, table: str, column: str) ->
     """`statement` (which changes `table.column`) between dropping the views that read the
     column and re-creating them, in one transaction; the statement alone when none does."""
     views = dependent_views(db, table, column)
-    if not views:
+    policies = dependent_policies(db, table, column)
+    if not views and not policies:
         return statement
-    names = ", ".join(qualified(v.schema_name, v.name) for v in views)
+    names = [qualified(v.schema_name, v.name) for v in views]
+    names += [f"policy {quote_ident(p.name)} on {quote_ident(t.name)}" for t, p in policies]
     # Definitions name the schemas of the session that read them unqualified.
     path = ", ".join(quote_ident(name) for name in db.search_path) or "pg_catalog"
     return "\n".join(
         [
-            f"-- {table}.{column} is read by {names}: dropped and re-created as they were",
+            f"-- {table}.{column} is read by {', '.join(names)}: dropped and re-created as "
+            "they were",
             "BEGIN;",
             *(f"DROP {_kind(v)} {qualified(v.schema_name, v.name)};" for v in reversed(views)),
+            *(drop_policy(t, p) for t, p in policies),
             statement,
             f"SET LOCAL search_path TO {path};",
             *(line for v in views for line in create_view(v)),
+            *(create_policy(t, p) for t, p in policies),
             "COMMIT;",
         ]
     )
