@@ -12,8 +12,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
-
 from server.demo import PROVEN_BY, SAMPLE_ROLE, SAMPLE_SETTING, load_sample, sample_file
 from tests.test_drift_fix_closure import assert_converges as assert_drift_converges
 from tests.test_drift_fix_closure import compare, serious
@@ -55,11 +53,6 @@ def test_index_advice_converges_on_the_sample(pg_url, schema, tmp_path):
     assert first.suggestions
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="drift's ALTER COLUMN title TYPE varchar(200) stops the script: the view open_tasks "
-    "reads tasks.title, and re-creating it needs its grants, which the snapshot lacks (#11)",
-)
 def test_drift_fix_script_converges_on_the_sample(pg_url, schema, tmp_path):
     load_sample(pg_url, schema)
     assert_drift_converges(pg_url, schema, sample_file("schema.md"), tmp_path)

@@ -71,6 +71,11 @@ def qualified(schema: str, name: str) -> str:
     return f"{quote_ident(schema)}.{quote_ident(name)}"
 
 
+def literal(text: str) -> str:
+    """A SQL string literal."""
+    return "'" + text.replace("'", "''") + "'"
+
+
 def quote_list(names: Iterable[str]) -> str:
     """Quoted names separated by ', ', as ruleutils.c lists columns."""
     return ", ".join(quote_ident(n) for n in names)

@@ -249,12 +249,18 @@ def _constraints(
     return out
 
 
-def reloption(reloptions: list[str] | None, name: str) -> bool:
+def option_value(reloptions: list[str] | None, name: str) -> str | None:
+    """The value of one reloption, if set."""
     for option in reloptions or []:
         key, _, value = option.partition("=")
         if key == name:
-            return value.lower() in ("true", "on", "1", "yes")
-    return False
+            return value
+    return None
+
+
+def reloption(reloptions: list[str] | None, name: str) -> bool:
+    """Whether a boolean reloption is on."""
+    return (option_value(reloptions, name) or "").lower() in ("true", "on", "1", "yes")
 
 
 def table_record(
@@ -297,18 +303,47 @@ def table_record(
     }
 
 
-def view_record(v: Row, definition: str, column_rows: list[Row], ctx: Context) -> dict[str, Any]:
-    """A View from its RELATIONS row, its pg_get_viewdef text and its COLUMNS rows."""
+def view_record(
+    v: Row,
+    view_row: Row | None,
+    triggers: list[str],
+    column_rows: list[Row],
+    index_rows: list[Row],
+    owners: dict[int, str],
+    ctx: Context,
+) -> dict[str, Any]:
+    """A View from its RELATIONS, VIEW_DEFINITIONS, COLUMNS and (materialized) INDEXES rows, and
+    its triggers' definitions."""
+    columns = {r.attnum: r for r in column_rows}
+    qualified = f"{ctx.quote(ctx.schema)}.{ctx.quote(v.relname)}"
+    reads = view_row.reads if view_row else []
+    grants = view_row.grants if view_row else []
     return {
         "schema": ctx.schema,
         "name": v.relname,
         "materialized": v.relkind == "m",
         "owner": v.owner,
         "comment": ctx.comments.get((v.oid, 0)),
-        "definition": definition,
+        "definition": view_row.definition if view_row else "",
         "security_invoker": reloption(v.reloptions, "security_invoker"),
         "security_barrier": reloption(v.reloptions, "security_barrier"),
+        "check_option": option_value(v.reloptions, "check_option"),
         "columns": [column_record(r, ctx.comments) for r in column_rows],
+        "indexes": [_index(r, qualified, columns, owners, ctx) for r in index_rows],
+        "depends_on": [
+            {"schema": schema, "relation": relation, "column": column or None}
+            for schema, relation, column in sorted(reads)
+        ],
+        "grants": [
+            {
+                "grantee": grantee or None,
+                "privilege": privilege,
+                "grantable": grantable == "true",
+                "column": column or None,
+            }
+            for grantee, privilege, grantable, column in sorted(grants)
+        ],
+        "triggers": triggers,
     }
 
 

@@ -173,6 +173,25 @@ class EnumType(Record):
     model_config = ConfigDict(frozen=True, populate_by_name=True, serialize_by_alias=True)
 
 
+class ViewDependency(Record):
+    """A relation (and column) a view's query reads: pg_depend on the view's rewrite rule."""
+
+    schema_name: str = Field(alias="schema")
+    relation: str
+    column: str | None = Field(None, description="None when the view reads the relation whole")
+
+    model_config = ConfigDict(frozen=True, populate_by_name=True, serialize_by_alias=True)
+
+
+class Grant(Record):
+    """One privilege (of relacl, or of a column's attacl) held by a role other than the owner."""
+
+    grantee: str | None = Field(description="the role; None for PUBLIC")
+    privilege: str = Field(description="e.g. SELECT")
+    grantable: bool = Field(False, description="WITH GRANT OPTION")
+    column: str | None = Field(None, description="the column, for a column privilege")
+
+
 class View(Record):
     """A view or materialized view."""
 
@@ -184,7 +203,14 @@ class View(Record):
     definition: str
     security_invoker: bool = False
     security_barrier: bool = False
+    check_option: str | None = Field(None, description="local or cascaded (WITH CHECK OPTION)")
     columns: list[Column] = Field(default_factory=list)
+    indexes: list[Index] = Field(default_factory=list, description="a materialized view's")
+    depends_on: list[ViewDependency] = Field(
+        default_factory=list, description="relations and columns the query reads"
+    )
+    grants: list[Grant] = Field(default_factory=list, description="privileges beyond the owner's")
+    triggers: list[str] = Field(default_factory=list, description="pg_get_triggerdef() of each")
 
     model_config = ConfigDict(frozen=True, populate_by_name=True, serialize_by_alias=True)
 
@@ -236,6 +262,10 @@ class SchemaSnapshot(Record):
     schema_name: str = Field(alias="schema")
     server_version: int = Field(description="server_version_num, e.g. 170004")
     database: str
+    search_path: list[str] = Field(
+        default_factory=list,
+        description="the session's schemas (current_schemas): view definitions qualify others",
+    )
     role: RoleInfo
     tables: list[Table] = Field(default_factory=list)
     enums: list[EnumType] = Field(default_factory=list)

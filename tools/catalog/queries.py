@@ -170,9 +170,37 @@ WHERE p.polrelid = ANY(%(oids)s::oid[])
 ORDER BY p.polrelid, p.polname
 """
 
+# What each view reads (pg_depend rows of its _RETURN rule: {schema, relation, column or ''})
+# and its privileges beyond the owner's (aclexplode of relacl and of its columns' attacl:
+# {grantee or '' for PUBLIC, privilege, grantable, column or ''}): drift re-creates a view it
+# must drop to change a column's type.
 VIEW_DEFINITIONS = """
-SELECT c.oid, pg_get_viewdef(c.oid, true) AS definition
+SELECT c.oid, pg_get_viewdef(c.oid, true) AS definition,
+       ARRAY(SELECT ARRAY[rn.nspname::text, rc.relname::text,
+                                   coalesce(ra.attname::text, '')]
+             FROM pg_rewrite w
+             JOIN pg_depend d ON d.classid = 'pg_rewrite'::regclass AND d.objid = w.oid
+                             AND d.refclassid = 'pg_class'::regclass AND d.refobjid <> c.oid
+             JOIN pg_class rc ON rc.oid = d.refobjid
+             JOIN pg_namespace rn ON rn.oid = rc.relnamespace
+             LEFT JOIN pg_attribute ra ON ra.attrelid = d.refobjid AND ra.attnum = d.refobjsubid
+                                      AND d.refobjsubid > 0
+             WHERE w.ev_class = c.oid) AS reads,
+       ARRAY(SELECT ARRAY[CASE a.grantee WHEN 0 THEN '' ELSE pg_get_userbyid(a.grantee)::text
+                          END, a.privilege_type, a.is_grantable::text, coalesce(a.attname, '')]
+             FROM (SELECT r.*, NULL::text AS attname FROM aclexplode(c.relacl) r
+                   UNION ALL
+                   SELECT r.*, at.attname::text FROM pg_attribute at, aclexplode(at.attacl) r
+                   WHERE at.attrelid = c.oid AND at.attnum > 0 AND at.attacl IS NOT NULL) a
+             WHERE a.grantee <> c.relowner) AS grants
 FROM pg_class c WHERE c.oid = ANY(%(oids)s::oid[])
+"""
+
+# Triggers on views (INSTEAD OF, statement-level): DROP VIEW drops them, drift re-creates them.
+VIEW_TRIGGERS = """
+SELECT t.tgrelid AS oid, pg_get_triggerdef(t.oid) AS definition FROM pg_trigger t
+WHERE t.tgrelid = ANY(%(oids)s::oid[]) AND NOT t.tgisinternal
+ORDER BY t.tgrelid, t.tgname
 """
 ENUMS = """
 SELECT t.typname, ARRAY(SELECT e.enumlabel FROM pg_enum e WHERE e.enumtypid = t.oid
@@ -205,6 +233,7 @@ ORDER BY e.extname
 # Sent before the schema is known to exist: the privilege check takes its OID, not its name.
 ROLE = """
 SELECT r.rolname, r.rolsuper, r.rolbypassrls, current_database() AS database,
+       current_schemas(false)::text[] AS search_path,
        coalesce((SELECT has_schema_privilege(r.rolname, n.oid, 'CREATE')
                  FROM pg_namespace n WHERE n.nspname = %(schema)s), false)
        OR EXISTS (SELECT 1 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace

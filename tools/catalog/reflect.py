@@ -166,7 +166,16 @@ def build_result(snapshot: SchemaSnapshot, detail: str) -> ReflectResult:
             "tables": [],
             "summary": [summarize_table(t) for t in snapshot.tables],
             "views": [
-                v.model_copy(update={"definition": "", "columns": []}) for v in snapshot.views
+                v.model_copy(
+                    update={
+                        "definition": "",
+                        "columns": [],
+                        "indexes": [],
+                        "depends_on": [],
+                        "triggers": [],
+                    }
+                )
+                for v in snapshot.views
             ],
             "functions": [f.model_copy(update={"source": None}) for f in snapshot.functions],
         }

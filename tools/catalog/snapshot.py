@@ -49,6 +49,7 @@ from tools.catalog.queries import (
     ROLE,
     SCHEMAS,
     VIEW_DEFINITIONS,
+    VIEW_TRIGGERS,
     versioned,
 )
 from tools.errors import NotFound
@@ -212,7 +213,16 @@ def _fetch_snapshot(
         raise NotFound("schema", schema, [r.nspname for r in schemas], "pass schema=<one of these>")
     base, views, matched, more = _choose(relations, tables, after, limit)
     oids = {"oids": oid_array(r.oid for r in base + views)}
-    column_rows, comment_rows, constraint_rows, index_rows, policy_rows, view_rows = fetch_batch(
+    view_oids = {"oids": oid_array(v.oid for v in views)}
+    (
+        column_rows,
+        comment_rows,
+        constraint_rows,
+        index_rows,
+        policy_rows,
+        view_rows,
+        trigger_rows,
+    ) = fetch_batch(
         conn,
         [
             (COLUMNS, oids),
@@ -220,7 +230,8 @@ def _fetch_snapshot(
             (sql["constraints"], oids),
             (sql["indexes"], oids),
             (POLICIES, oids),
-            (VIEW_DEFINITIONS, {"oids": oid_array(v.oid for v in views)}),
+            (VIEW_DEFINITIONS, view_oids),
+            (VIEW_TRIGGERS, view_oids),
         ],
     )
     column_rows.sort(key=attrgetter("oid", "attnum"))
@@ -254,15 +265,29 @@ def _fetch_snapshot(
         )
         for rel in base
     ]
+    view_sql = {r.oid: r for r in view_rows}
+    triggers = group_by_oid(trigger_rows)
+    view_records = [
+        view_record(
+            v,
+            view_sql.get(v.oid),
+            [r.definition for r in triggers.get(v.oid, [])],
+            columns_by_table.get(v.oid, []),
+            indexes_by_table.get(v.oid, []),
+            owners,
+            ctx,
+        )
+        for v in views
+    ]
     if ctx.unresolved:
         _fill_definitions(conn, ctx)
-    view_sql = {r.oid: r.definition for r in view_rows}
     role = role_rows[0]
     return SchemaSnapshot.model_validate(
         {
             "schema": schema,
             "server_version": version,
             "database": role.database,
+            "search_path": role.search_path,
             "role": {
                 "name": role.rolname,
                 "superuser": role.rolsuper,
@@ -272,10 +297,7 @@ def _fetch_snapshot(
             },
             "tables": table_records,
             "enums": [{"schema": schema, "name": r.typname, "values": r.labels} for r in enum_rows],
-            "views": [
-                view_record(v, view_sql.get(v.oid, ""), columns_by_table.get(v.oid, []), ctx)
-                for v in views
-            ],
+            "views": view_records,
             "functions": [function_record(r, schema) for r in function_rows],
             "extensions": [
                 {"name": r.extname, "version": r.extversion, "schema": r.nspname}

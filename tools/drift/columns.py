@@ -12,6 +12,7 @@ import re
 from tools.catalog.models import Column, SchemaSnapshot, Table
 from tools.drift.ddl import column_ddl, type_ddl
 from tools.drift.rules import RULES
+from tools.drift.views import around_views
 from tools.findings import Finding, Severity, finding
 from tools.naming import normalize_type as canonical_name
 from tools.naming import qualified, quote_ident
@@ -141,8 +142,13 @@ def compare_columns(
                     f"{column.name} is {column.type} in the spec "
                     f"but {db_column.type} in the database",
                     f"{evidence}; database: {db_column.type}",
-                    f"ALTER TABLE {target} ALTER COLUMN {name} TYPE {type_ddl(column)}"
-                    f" USING {name}::{type_ddl(column)};",
+                    around_views(
+                        f"ALTER TABLE {target} ALTER COLUMN {name} TYPE {type_ddl(column)}"
+                        f" USING {name}::{type_ddl(column)};",
+                        db,
+                        found.name,
+                        column.name,
+                    ),
                     severity=severity,
                 )
             )

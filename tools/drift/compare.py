@@ -206,10 +206,11 @@ def compare_spec_to_database(
     integer, varchar(200) vs text; equivalent spellings such as int4/integer are not drift),
     nullability, defaults, primary keys, missing or different foreign keys and ON DELETE,
     missing unique constraints and indexes, and enum labels. Each finding quotes the spec line
-    and carries DDL that closes the gap. Tables the spec says an auth library manages and
-    future/optional tables are skipped. `tables` (names or globs, 'task*') keeps the findings
-    and fixes of those tables only (the comparison itself always sees the whole schema). Next:
-    apply the fixes through a migration, or update the spec when the database is right.
+    and carries DDL that closes the gap; a type change that views or policies read drops and
+    re-creates them as they were, in one transaction. Tables the spec says an auth library
+    manages and future/optional tables are skipped. `tables` (names or globs, 'task*') keeps the
+    findings and fixes of those tables only (the comparison itself always sees the whole schema).
+    Next: apply the fixes through a migration, or update the spec when the database is right.
     """
     db = fetch_snapshot(conn, schema)
     findings = check_drift(spec, db)

@@ -19,16 +19,11 @@ from tools.findings import Finding
 from tools.indexes.models import IndexSpec
 from tools.isolation.classify import Context, ddl_name
 from tools.isolation.rules import RULES
-from tools.naming import default_name, quote_ident, quote_list
+from tools.naming import default_name, literal, quote_ident, quote_list
 
 # Findings whose fix rewrites the whole policy (and so already wraps its session calls).
 POLICY_REPLACEMENTS = {"ISO006", "ISO007", "ISO008", "ISO010", "ISO011"}
 SHOWN_TABLES = 5  # tables named in a reach before "…"
-
-
-def literal(text: str) -> str:
-    """A SQL string literal."""
-    return "'" + text.replace("'", "''") + "'"
 
 
 def do_block(body: str) -> str:
