@@ -23,14 +23,23 @@ def database(scratch_url):
     database.close()
 
 
+RESET_START = "SELECT pg_advisory_unlock_all();"  # server/sessions.py's reset script
+
+
 def _pgarchitect_sessions(admin: psycopg.Connection, url: str) -> list[tuple[str, str]]:
-    """Busy sessions of our pools in the scratch database (other test runs use other ones)."""
+    """Busy sessions of our pools in the scratch database (other test runs use other ones),
+    once the pool's own reset of a returned connection (run in its worker) has finished."""
     dbname = psycopg.conninfo.conninfo_to_dict(url)["dbname"]
-    return admin.execute(
-        "SELECT state, query FROM pg_stat_activity WHERE application_name = 'pgarchitect'"
-        " AND datname = %s AND state <> 'idle'",
-        (dbname,),
-    ).fetchall()
+    for _ in range(20):
+        busy = admin.execute(
+            "SELECT state, query FROM pg_stat_activity WHERE application_name = 'pgarchitect'"
+            " AND datname = %s AND state <> 'idle'",
+            (dbname,),
+        ).fetchall()
+        if not any(query.startswith(RESET_START) for _, query in busy):
+            return busy
+        time.sleep(0.1)
+    return busy
 
 
 def test_one_deadline_bounds_all_the_statements_of_a_call(database):

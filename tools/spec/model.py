@@ -103,6 +103,15 @@ class Entity(SpecRecord):
     # table of 5,000 columns looked each one up by a scan (quadratic, issue #13).
     _by_name: tuple[int, int, SpecColumn | None, dict[str, SpecColumn]] | None = PrivateAttr(None)
 
+    def __eq__(self, other: object) -> bool:
+        """Equal as records: the name index is a cache, not part of the entity."""
+        if not isinstance(other, Entity):
+            return NotImplemented
+        mine, theirs = (dict(e.__pydantic_private__ or {}) for e in (self, other))
+        mine.pop("_by_name", None)
+        theirs.pop("_by_name", None)
+        return self.__dict__ == other.__dict__ and mine == theirs
+
     def column(self, name: str) -> SpecColumn | None:
         """The column of that name, if any."""
         columns, index = self.columns, self._by_name
