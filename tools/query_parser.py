@@ -8,7 +8,9 @@ on an 8 MB stack (issue #13). So, before pglast ever sees a query:
   brackets nested over `MAX_BRACKET_DEPTH`, or holding a NUL; a left-deep chain then has at most
   `MAX_TOKENS` / 2 levels, well inside the parser's safe range (tests/test_query_parser.py
   proves it for every crashing shape at the limit);
-- `parse_sql` parses in a small pool of worker processes (`tools/query_parser_worker.py`) with
+- `parse_sql` parses a text of up to `IN_PROCESS_TOKENS` tokens (every real query, a spec's
+  CREATE TABLE) in-process: it nests at most a tenth of the depth that overflows the stack.
+  Longer texts go to a small pool of worker processes (`tools/query_parser_worker.py`) with
   a timeout: if the parser crashes anyway (a smaller stack, a new pglast), only the worker dies,
   the query is refused with a clear error and the next call starts a fresh worker;
 - a parse tree deeper than `MAX_TREE_DEPTH` nodes is refused, so the Python code that walks
@@ -42,6 +44,9 @@ MAX_BRACKET_DEPTH = 500
 MAX_TREE_DEPTH = 150
 PARSE_TIMEOUT_S = 10.0
 WORKERS = 2
+# A text this short nests at most this deep: a tenth of where the parser overflows its stack,
+# so it is parsed here, without the worker's round trip (tests/test_query_parser.py).
+IN_PROCESS_TOKENS = 2_000
 
 WORKER_SCRIPT = Path(__file__).with_name("query_parser_worker.py")
 _TOKEN = re.compile(r"\w+|[^\w\s]")
@@ -57,7 +62,7 @@ class ParseFailed(Unsupported):
         self.reason = reason
 
 
-def check_limits(text: str) -> None:
+def check_limits(text: str) -> int:
     """Refuse, before any parser runs, a query too large or too deeply nested to read safely.
 
     Counts are rough on purpose (string literals and comments count too): linear, and never
@@ -84,6 +89,7 @@ def check_limits(text: str) -> None:
             f"refused a query with brackets nested {deepest:,} deep: at most "
             f"{MAX_BRACKET_DEPTH} levels are read; {HOW}"
         )
+    return tokens
 
 
 def parse_sql(text: str) -> tuple[Any, ...]:
@@ -92,12 +98,12 @@ def parse_sql(text: str) -> tuple[Any, ...]:
     Raises Unsupported for a text over the limits, one that does not parse, a tree deeper
     than MAX_TREE_DEPTH, or one that crashed or stalled the parser.
     """
-    check_limits(text)
+    tokens = check_limits(text)
     try:
         data = text.encode("utf-8")
     except UnicodeEncodeError:
         raise Unsupported("refused a query that is not valid UTF-8 text") from None
-    if os.name == "nt":  # pragma: no cover - no select() on pipes; the limits still hold
+    if tokens <= IN_PROCESS_TOKENS or os.name == "nt":  # no select() on pipes on Windows
         status, payload = _answer_in_process(text)
     else:
         status, payload = _POOL.ask(data)
