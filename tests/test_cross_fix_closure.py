@@ -15,6 +15,8 @@ from typing import Any
 
 import pytest
 
+from server.demo import SAMPLE_ROLE, SAMPLE_SETTING, load_sample, sample_file
+from tests.conftest import run_ddl
 from tests.test_indexes_fix_closure import advise, assert_one_set, script
 from tests.test_isolation_corpus import (
     BASEJUMP_STUB,
@@ -34,9 +36,11 @@ from tests.test_isolation_fix_closure import (
     statements,
     tools_role,  # noqa: F401  # the role ISO027's fix creates, dropped afterwards
 )
+from tests.test_isolation_fix_closure import generated_schema as several_fks_schema
 from tools.indexes import render_indexes
 from tools.indexes.models import IndexAdvice
 from tools.isolation import IsolationReport
+from tools.spec.read import parse_spec
 
 
 def assert_pair_converges(
@@ -122,4 +126,75 @@ def test_isolation_and_index_advice_converge_on_aws_sample(
     script_text = script_text.replace("{{DB_APP_PASS}}", secrets.token_hex(8))
     load(database, script_text)
     iso, idx = assert_pair_converges(database, "public", tmp_path)
+    assert_both_advised(iso, idx)
+
+
+# --- a planted multi-tenant schema and the sample -----------------------------------------------
+
+# The usual defects: no RLS, a nullable tenant column, foreign keys that skip the tenant (two of
+# them into `users`), unindexed foreign keys, an indirectly owned table without a tenant column.
+MULTI_TENANT = """
+CREATE TABLE orgs (id uuid PRIMARY KEY, name text NOT NULL);
+CREATE TABLE users (id bigint PRIMARY KEY, org_id uuid NOT NULL REFERENCES orgs, email text);
+CREATE TABLE projects (
+    id bigint PRIMARY KEY,
+    org_id uuid REFERENCES orgs ON DELETE CASCADE,
+    owner_id bigint NOT NULL REFERENCES users,
+    name text NOT NULL
+);
+CREATE TABLE tasks (
+    id bigint PRIMARY KEY,
+    org_id uuid NOT NULL REFERENCES orgs ON DELETE CASCADE,
+    project_id bigint NOT NULL REFERENCES projects ON DELETE CASCADE,
+    assignee_id bigint REFERENCES users,
+    status text NOT NULL
+);
+CREATE INDEX tasks_status ON tasks (status);
+CREATE TABLE comments (
+    id bigint PRIMARY KEY,
+    task_id bigint NOT NULL REFERENCES tasks ON DELETE CASCADE,
+    author_id bigint NOT NULL REFERENCES users,
+    body text
+);
+"""
+
+
+def test_isolation_and_index_advice_converge_on_a_planted_multi_tenant_schema(
+    admin,
+    pg_url,
+    schema,
+    tools_role,  # noqa: F811
+    tmp_path,
+):
+    run_ddl(admin, schema, MULTI_TENANT)
+    iso, idx = assert_pair_converges(pg_url, schema, tmp_path)
+    assert_both_advised(iso, idx)
+    # the tenant keys are indexed as the isolation fix indexes them: no plain (org_id) beside
+    # the composite key's (org_id, assignee_id), none beside the UNIQUE (org_id, id) it adds
+    builds = {(s.table.split(".")[1], tuple(s.columns)): s.index for s in idx.suggestions}
+    assert builds[("tasks", ("org_id", "assignee_id"))] == "ix_tasks_org_id_assignee_id"
+    assert "CREATE INDEX CONCURRENTLY IF NOT EXISTS ix_tasks_org_id_assignee_id" in iso.fix_script
+    assert not {(name, ("org_id",)) for name in ("projects", "tasks", "users")} & builds.keys()
+    for name in ("projects", "users"):  # targets of crossing keys: the UNIQUE serves them
+        assert any(note.startswith(f"{name}.org_id: no index asked") for note in idx.notes)
+
+
+def test_isolation_and_index_advice_converge_with_several_fks_into_one_table(
+    admin,
+    pg_url,
+    schema,
+    tools_role,  # noqa: F811
+    tmp_path,
+):
+    run_ddl(admin, schema, several_fks_schema())
+    iso, idx = assert_pair_converges(pg_url, schema, tmp_path)
+    assert_both_advised(iso, idx)
+
+
+def test_isolation_and_index_advice_converge_on_the_sample(pg_url, schema, tmp_path):
+    load_sample(pg_url, schema)
+    spec = parse_spec(sample_file("schema.md"), "schema.md")
+    iso, idx = assert_pair_converges(
+        pg_url, schema, tmp_path, spec=spec, app_role=SAMPLE_ROLE, tenant_setting=SAMPLE_SETTING
+    )
     assert_both_advised(iso, idx)
