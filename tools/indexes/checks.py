@@ -21,7 +21,7 @@ from tools.indexes.missing import (
     check_unindexed_fks,
 )
 from tools.indexes.models import IndexSuggestion
-from tools.indexes.tenant_keys import TenantKeys, fetch_tenant_keys
+from tools.indexes.tenant_keys import TenantKeys, coming_tenant_keys
 from tools.indexes.usage import Usage
 
 
@@ -75,7 +75,7 @@ def check_schema(
 ) -> list[IndexSuggestion]:
     """Every schema rule over every table of the snapshot (merged with the workload later, in
     `tools.indexes.selection`); notes get what the isolation fix's keys make unneeded."""
-    keys = fetch_tenant_keys(snapshot, tenant_column)
+    keys = coming_tenant_keys(snapshot, tenant_column)
     taken = {t.name for t in snapshot.tables} | {v.name for v in snapshot.views}
     taken |= {i.name for t in snapshot.tables for i in t.indexes}
     out: list[IndexSuggestion] = []

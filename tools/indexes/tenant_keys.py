@@ -34,7 +34,7 @@ def _has_unique(table: Table, columns: tuple[str, ...]) -> bool:
     )
 
 
-def fetch_tenant_keys(snapshot: SchemaSnapshot, tenant_column: str | None) -> TenantKeys:
+def coming_tenant_keys(snapshot: SchemaSnapshot, tenant_column: str | None) -> TenantKeys:
     """The composite keys and target UNIQUEs that validate_isolation's ISO021 fix writes."""
     keys = TenantKeys(tenant_column)
     if tenant_column is None:
