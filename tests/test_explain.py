@@ -149,7 +149,7 @@ def test_explain_misestimate_fix_creates_statistics_that_work(admin, events, ro)
     query = f"SELECT * FROM {events}.events WHERE a = 7 AND b = 7"
     (before,) = [f for f in explain_query(ro, query, analyze=True).findings if f.code == "EXP002"]
     assert "ON a, b FROM" in (before.fix or "")
-    statistics = (before.fix or "").split("if the estimate stays off: ")[1]
+    statistics = (before.fix or "").split("the columns are correlated:\n")[1]
     admin.execute(statistics)  # type: ignore[arg-type]  # our own DDL, two statements
     after = explain_query(ro, query, analyze=True)
     assert "EXP002" not in {f.code for f in after.findings}, render_explain(after)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from tools.catalog.models import SchemaSnapshot, Table
+from tools.catalog.models import ForeignKey, SchemaSnapshot, Table
 from tools.errors import NotFound
 
 # In order of preference when several appear: the most specific tenancy words first.
@@ -107,3 +107,18 @@ def tenant_root(snapshot: SchemaSnapshot, tenant_column: str) -> str | None:
 def is_tenant_owned(table: Table, tenant_column: str | None) -> bool:
     """Whether the table carries the tenant column."""
     return tenant_column is not None and table.column(tenant_column) is not None
+
+
+def crosses_tenants(
+    table: Table, fk: ForeignKey, target: Table | None, tenant_column: str | None
+) -> bool:
+    """Whether a foreign key joins two tenant tables without the tenant column (ISO021): the
+    isolation fix makes it composite, (tenant, *columns) → target (tenant, *ref_columns)."""
+    return (
+        tenant_column is not None
+        and target is not None
+        and fk.ref_schema == table.schema_name
+        and is_tenant_owned(table, tenant_column)
+        and is_tenant_owned(target, tenant_column)
+        and tenant_column not in fk.columns
+    )

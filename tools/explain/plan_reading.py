@@ -181,19 +181,22 @@ def check_misestimates(top: dict[str, Any]) -> list[Finding]:
 
 
 def misestimate_fix(node: dict[str, Any]) -> str:
-    """ANALYZE, and extended statistics when the scan's conditions combine several columns."""
+    """ANALYZE, and extended statistics when the scan's conditions combine several columns.
+
+    Written as a script that runs as printed (`psql -v ON_ERROR_STOP=1`): advice in comments.
+    """
     if "Relation Name" not in node or "Schema" not in node:
-        return "ANALYZE the tables below this node (statistics may be stale)"
+        return "-- ANALYZE the tables below this node: their statistics may be stale"
     table = f"{q(node['Schema'])}.{q(node['Relation Name'])}"
     conditions = [node[key] for key in ("Index Cond", "Filter") if key in node]
     columns = list(dict.fromkeys(c for text in conditions for c in condition_columns(node, text)))
     if len(columns) < 2:
-        return f"ANALYZE {table} (statistics may be stale)"
+        return f"ANALYZE {table};  -- statistics may be stale"
     name = "_".join([node["Relation Name"], *columns, "stats"])[:63]
     return (
-        f"ANALYZE {table}; if the estimate stays off: CREATE STATISTICS IF NOT EXISTS "
-        f"{q(node['Schema'])}.{q(name)} (dependencies, mcv) ON "
-        f"{', '.join(q(c) for c in columns[:8])} FROM {table}; ANALYZE {table}"
+        f"ANALYZE {table};\n-- if the estimate stays off, the columns are correlated:\n"
+        f"CREATE STATISTICS IF NOT EXISTS {q(node['Schema'])}.{q(name)} (dependencies, mcv) ON "
+        f"{', '.join(q(c) for c in columns[:8])} FROM {table};\nANALYZE {table};"
     )
 
 

@@ -21,6 +21,7 @@ from tools.indexes.missing import (
     check_unindexed_fks,
 )
 from tools.indexes.models import IndexSuggestion
+from tools.indexes.tenant_keys import TenantKeys, coming_tenant_keys
 from tools.indexes.usage import Usage
 
 
@@ -40,7 +41,11 @@ def _untouched(suggestions: list[IndexSuggestion], done: list[IndexSuggestion]):
 
 
 def check_table(
-    table: Table, usage: Usage, tenant_column: str | None, taken: Collection[str] = ()
+    table: Table,
+    usage: Usage,
+    tenant_column: str | None,
+    taken: Collection[str] = (),
+    keys: TenantKeys | None = None,
 ) -> list[IndexSuggestion]:
     """Every schema rule over one table, one action per existing index."""
     out = check_invalid(table) + check_duplicates(table)
@@ -56,21 +61,27 @@ def check_table(
         if redundant_with(shorter, longer)
     }
     out += [s for s in _untouched(check_unused(table, usage), out) if s.index not in leading]
-    out += check_tenant_leading(table, tenant_column, usage, skip=touched(out))
-    out += check_unindexed_fks(table)
+    out += check_tenant_leading(table, tenant_column, usage, skip=touched(out), keys=keys)
+    out += check_unindexed_fks(table, keys)
     out += check_primary_key(table, taken)
     return out
 
 
 def check_schema(
-    snapshot: SchemaSnapshot, usage: Usage, tenant_column: str | None
+    snapshot: SchemaSnapshot,
+    usage: Usage,
+    tenant_column: str | None,
+    notes: list[str] | None = None,
 ) -> list[IndexSuggestion]:
     """Every schema rule over every table of the snapshot (merged with the workload later, in
-    `tools.indexes.selection`)."""
+    `tools.indexes.selection`); notes get what the isolation fix's keys make unneeded."""
+    keys = coming_tenant_keys(snapshot, tenant_column)
     taken = {t.name for t in snapshot.tables} | {v.name for v in snapshot.views}
     taken |= {i.name for t in snapshot.tables for i in t.indexes}
     out: list[IndexSuggestion] = []
     for table in snapshot.tables:
         if table.kind != "foreign table":
-            out += check_table(table, usage, tenant_column, taken)
+            out += check_table(table, usage, tenant_column, taken, keys)
+    if notes is not None:
+        notes += keys.notes
     return out

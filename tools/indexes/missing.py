@@ -14,6 +14,7 @@ from tools.catalog.models import Index, Table
 from tools.indexes.matching import covers, leads_with, serves_fk
 from tools.indexes.models import IndexSpec, IndexSuggestion, create_suggestion, restated
 from tools.indexes.rules import RULES
+from tools.indexes.tenant_keys import TenantKeys, composite_reason, tenant_lead_columns
 from tools.indexes.usage import ColumnStats, Usage
 from tools.naming import default_name
 from tools.tenancy import is_tenant_owned
@@ -23,20 +24,31 @@ STATUS_MAX_DISTINCT = 10
 SMALL_TABLE_ROWS = 10_000  # below this a sequential scan is cheap: no tenant lookup index asked
 
 
-def check_unindexed_fks(table: Table) -> list[IndexSuggestion]:
-    """Foreign keys whose columns no index leads with: deletes on the parent scan this table."""
+def check_unindexed_fks(table: Table, keys: TenantKeys | None = None) -> list[IndexSuggestion]:
+    """Foreign keys whose columns no index leads with: deletes on the parent scan this table.
+
+    The tenant key of a table the isolation fix gives a tenant-led index is indexed as that
+    fix does it (`tools.indexes.tenant_keys`), so that both tools' advice applied is one set.
+    """
     out = []
     for fk in table.foreign_keys:
         if any(leads_with(index, fk.columns) for index in table.indexes):
             continue
-        spec = IndexSpec(schema_name=table.schema_name, table=table.name, columns=tuple(fk.columns))
+        columns, why = tuple(fk.columns), ""
+        if keys is not None and fk.columns == [keys.tenant_column]:
+            instead = tenant_lead_columns(keys, table)
+            if instead == ():
+                continue  # the UNIQUE the isolation fix adds serves it (a note says so)
+            if instead:
+                columns, why = instead, composite_reason(instead)
+        spec = IndexSpec(schema_name=table.schema_name, table=table.name, columns=columns)
         out.append(
             create_suggestion(
                 RULES["unindexed_fk"],
                 spec,
                 f"foreign key {fk.name} ({', '.join(fk.columns)}) → {fk.ref_table} has no index "
                 "leading with its columns: every delete or key update on "
-                f"{fk.ref_table} scans {table.name}, and joins on it cannot use an index",
+                f"{fk.ref_table} scans {table.name}, and joins on it cannot use an index{why}",
                 confidence="high",
                 verified=True,
                 concurrently=table.kind == "table",
@@ -46,7 +58,11 @@ def check_unindexed_fks(table: Table) -> list[IndexSuggestion]:
 
 
 def check_tenant_leading(
-    table: Table, tenant_column: str | None, usage: Usage, skip: Collection[str] = ()
+    table: Table,
+    tenant_column: str | None,
+    usage: Usage,
+    skip: Collection[str] = (),
+    keys: TenantKeys | None = None,
 ) -> list[IndexSuggestion]:
     """Lookup indexes of a tenant-owned table that do not lead with the tenant column.
 
@@ -100,13 +116,19 @@ def check_tenant_leading(
     if not any(i.columns[:1] == [tenant_column] and i.valid for i in table.indexes) and not any(
         fk.columns[:1] == [tenant_column] for fk in table.foreign_keys
     ):
-        spec = IndexSpec(schema_name=table.schema_name, table=table.name, columns=(tenant_column,))
+        columns, why = (tenant_column,), ""
+        instead = tenant_lead_columns(keys, table) if keys is not None else None
+        if instead == ():
+            return out  # the UNIQUE the isolation fix adds leads with it (a note says so)
+        if instead:
+            columns, why = instead, composite_reason(instead)
+        spec = IndexSpec(schema_name=table.schema_name, table=table.name, columns=columns)
         out.append(
             create_suggestion(
                 RULES["tenant_not_leading"],
                 spec,
                 f"no index leads with the tenant column {tenant_column}: tenant-scoped "
-                "queries scan the whole table",
+                f"queries scan the whole table{why}",
                 confidence="medium",
                 verified=False,
                 concurrently=table.kind == "table",

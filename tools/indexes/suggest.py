@@ -107,7 +107,7 @@ def suggest_indexes(
                 conn, snapshot, usage, hypo, workload, workload_suggestions, max_indexes, notes
             )
 
-    rules = [s for s in check_schema(snapshot, usage, tenant) if _on(s, chosen)]
+    rules = [s for s in check_schema(snapshot, usage, tenant, notes) if _on(s, chosen)]
     workload_suggestions = [s for s in workload_suggestions if _on(s, chosen)]
     suggestions = select_indexes(workload_suggestions, rules, snapshot.tables, max_indexes, notes)
     _size_creates(conn, hypo, suggestions, snapshot, usage)
