@@ -116,13 +116,14 @@ def check_tenant_leading(
     if not any(i.columns[:1] == [tenant_column] and i.valid for i in table.indexes) and not any(
         fk.columns[:1] == [tenant_column] for fk in table.foreign_keys
     ):
-        columns, why = (tenant_column,), ""
+        lead: tuple[str, ...] = (tenant_column,)
+        why = ""
         instead = tenant_lead_columns(keys, table) if keys is not None else None
         if instead == ():
             return out  # the UNIQUE the isolation fix adds leads with it (a note says so)
         if instead:
-            columns, why = instead, composite_reason(instead)
-        spec = IndexSpec(schema_name=table.schema_name, table=table.name, columns=columns)
+            lead, why = instead, composite_reason(instead)
+        spec = IndexSpec(schema_name=table.schema_name, table=table.name, columns=list(lead))
         out.append(
             create_suggestion(
                 RULES["tenant_not_leading"],
