@@ -16,7 +16,7 @@ from typing import Any
 from tools.errors import Unsupported
 from tools.query_parser import MAX_TOKENS, parse_sql
 
-BATCH_CHARS = min(20_000, MAX_TOKENS)
+BATCH_CHARS = min(8_000, MAX_TOKENS)
 SEPARATOR = "\n;\n"  # a newline first: a statement may end in a `--` comment
 
 Parsed = tuple[tuple[Any, ...], str, int]  # (RawStmt nodes, the text they are in, offset in it)
