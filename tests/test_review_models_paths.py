@@ -56,6 +56,15 @@ def test_symlink_out_of_the_root_is_refused_and_skipped(tmp_path) -> None:
     ]
 
 
+def test_symlink_loops_are_skipped_by_the_search(tmp_path) -> None:
+    root = project_with(tmp_path, MODEL)
+    os.symlink(root / "app" / "b.py", root / "app" / "a.py")  # a.py -> b.py -> a.py
+    os.symlink(root / "app" / "a.py", root / "app" / "b.py")
+    assert [m.location for m in review_models(None, project_root=root).models] == [
+        "app/mod009_clean.py:9"
+    ]
+
+
 def test_file_over_two_megabytes_is_refused(tmp_path) -> None:
     root = project_with(tmp_path, MODEL)
     big = root / "app" / "big.py"

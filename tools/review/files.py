@@ -77,7 +77,10 @@ def python_files(root: Path, start: Path | None = None) -> Iterator[Path]:
             if not name.endswith(".py") or _is_test_file(name):
                 continue
             path = here / name
-            if path.is_symlink() and not _within(root, path.resolve()):
+            try:
+                if path.is_symlink() and not _within(root, path.resolve()):
+                    continue
+            except (OSError, RuntimeError):  # a symlink loop, a dangling or too long link
                 continue
             yield path
 
