@@ -119,9 +119,9 @@ def proven_line(schema: str) -> str:
     )
     if schema == SAMPLE_SCHEMA:
         return (
-            f"Proven in the test suite ({PROVEN_BY}): this sample's isolation fix script and "
-            f"index advice, each {how}; every rule's fix is proven so on planted defects "
-            "(tests/test_*_fix_closure.py)."
+            f"Proven in the test suite ({PROVEN_BY}): this sample's isolation fix script, "
+            f"index advice and drift fix script, each {how}; every rule's fix is proven so on "
+            "planted defects (tests/test_*_fix_closure.py)."
         )
     return (
         f"Every rule's fix is proven on planted defects in the test suite "
