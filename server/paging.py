@@ -80,7 +80,7 @@ def fingerprint(conn: psycopg.Connection | None, schema: str, files: list[Path])
         try:
             stat = path.stat()
             parts.append(f"{path}:{stat.st_size}:{stat.st_mtime_ns}")
-        except OSError:
+        except (OSError, ValueError):  # a NUL in the path: the tool itself says so
             parts.append(f"{path}:absent")
     return hashlib.sha256("|".join(parts).encode()).hexdigest()[:16]
 

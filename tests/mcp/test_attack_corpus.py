@@ -127,6 +127,7 @@ PATHS = [
     case("spec-dot-dot", "read_schema_spec", {"path": "../../../../etc/passwd"}, OUTSIDE),
     case("spec-absolute", "read_schema_spec", {"path": "/etc/passwd"}, OUTSIDE),
     case("spec-a-directory", "read_schema_spec", {"path": "specs"}, "not a file"),
+    case("spec-nul-in-path", "read_schema_spec", {"path": "specs/a\x00.md"}, "contains a NUL"),
     case(
         "drift-symlink-to-passwd",
         "compare_spec_to_database",
