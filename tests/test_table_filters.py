@@ -11,7 +11,7 @@ import pytest
 from server.demo import load_sample, sample_file
 from tools.drift.compare import compare_spec_to_database
 from tools.errors import NotFound
-from tools.spec import read_schema_spec
+from tools.spec import parse_spec, read_schema_spec
 
 
 @pytest.fixture
@@ -62,6 +62,39 @@ def test_compare_keeps_the_drift_of_the_tables_asked_for(project, pg_url, schema
     assert sum(part.counts.values()) == len(part.findings)
     with pytest.raises(NotFound, match=r"unknown table 'nope'; tables here: .*comments"):
         compare_spec_to_database(ro, spec, schema, tables=["nope"])
+
+
+ENUM_SPEC = """# Spec
+
+## projects
+
+| Column | Type | Constraints |
+|---|---|---|
+| id | bigint | PK |
+| status | enum('active', 'archived') | NOT NULL |
+
+## users
+
+| Column | Type | Constraints |
+|---|---|---|
+| id | bigint | PK |
+"""
+
+
+def test_compare_keeps_the_enum_drift_of_the_tables_asked_for(schema, ro, admin):
+    admin.execute(f'SET search_path TO "{schema}"')
+    admin.execute(
+        "CREATE TYPE projects_status AS ENUM ('active', 'paused');"
+        "CREATE TABLE projects (id bigint PRIMARY KEY, status projects_status NOT NULL);"
+        "CREATE TABLE users (id bigint PRIMARY KEY)"
+    )
+    spec = parse_spec(ENUM_SPEC)
+    enum = f"{schema}.projects_status"  # the labels differ: the spec has 'archived'
+    assert enum in {f.object for f in compare_spec_to_database(ro, spec, schema).findings}
+    part = compare_spec_to_database(ro, spec, schema, tables=["projects"])
+    assert enum in {f.object for f in part.findings} and "archived" in part.fix_script
+    other = compare_spec_to_database(ro, spec, schema, tables=["users"])
+    assert enum not in {f.object for f in other.findings}
 
 
 def test_validate_isolation_reports_the_tables_asked_for(pg_url, schema, ro, admin):

@@ -217,7 +217,12 @@ def compare_spec_to_database(
     compared = {t.name for t in db.tables} & {e.name for e in spec.entities if not e.external}
     if tables:
         chosen = _chosen_tables(spec, db, tables)
-        findings = [f for f in findings if _object_table(f.object, schema) in chosen]
+        enums = _enums_of(spec, db, chosen)
+        findings = [
+            f
+            for f in findings
+            if _object_table(f.object, schema) in (enums if f.code == "DRIFT013" else chosen)
+        ]
         compared &= chosen
     return DriftReport(
         spec_path=spec.path,
@@ -241,6 +246,21 @@ def _chosen_tables(spec: SchemaSpec, db: SchemaSnapshot, patterns: list[str]) ->
             "table", ", ".join(patterns), known, "pass tables=[names or globs like 'task*']"
         )
     return chosen
+
+
+def _enums_of(spec: SchemaSpec, db: SchemaSnapshot, chosen: set[str]) -> set[str]:
+    """The enum types the chosen tables' columns use, on either side (their drift is kept)."""
+    used = {
+        c.enum.rsplit(".", 1)[-1]
+        for t in db.tables
+        if t.name in chosen
+        for c in t.columns
+        if c.enum
+    }
+    for entity in spec.entities:
+        if entity.name in chosen:
+            used |= {n for c in entity.columns for n in (c.enum_name, c.pg_type) if n}
+    return used
 
 
 def _object_table(obj: str, schema: str) -> str:
