@@ -14,6 +14,32 @@ import struct
 import sys
 from typing import Any
 
+_CHILDREN: dict[type, tuple[str, ...]] = {}  # per node class: the slots that may hold nodes
+
+
+def _may_hold_nodes(py_type: Any) -> bool:
+    """Whether a slot of this declared type can hold a node or a list of them."""
+    import enum
+
+    kinds = py_type if isinstance(py_type, tuple) else (py_type,)
+    scalar = (str, int, float, bool)
+    return not all(
+        isinstance(kind, type) and (issubclass(kind, scalar) or issubclass(kind, enum.Enum))
+        for kind in kinds
+    )
+
+
+def _children(cls: type) -> tuple[str, ...]:
+    names = _CHILDREN.get(cls)
+    if names is None:
+        slots = getattr(cls, "__slots__", ())
+        if isinstance(slots, dict):
+            names = tuple(n for n, info in slots.items() if _may_hold_nodes(info.py_type))
+        else:
+            names = tuple(slots)
+        _CHILDREN[cls] = names
+    return names
+
 
 def tree_depth(root: Any, limit: int) -> int:
     """Levels of pglast nodes below root (iterative), stopping once past limit."""
@@ -25,10 +51,14 @@ def tree_depth(root: Any, limit: int) -> int:
         item, depth = stack.pop()
         if isinstance(item, ast.Node):
             depth += 1
-            deepest = max(deepest, depth)
-            if deepest > limit:
-                return deepest
-            stack.extend((getattr(item, attr, None), depth) for attr in item)
+            if depth > deepest:
+                deepest = depth
+                if deepest > limit:
+                    return deepest
+            for attr in _children(type(item)):
+                child = getattr(item, attr, None)
+                if child is not None:
+                    stack.append((child, depth))
         elif isinstance(item, (tuple, list)):
             stack.extend((child, depth) for child in item)
     return deepest
