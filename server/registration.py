@@ -272,10 +272,13 @@ def _spec_files(settings: Settings, tool_def: ToolDef, arguments: dict[str, Any]
 WITHOUT_TOOLS = ("initialize", "ping", "server/discover")
 
 
-def registered_on_first_use(register: Callable[[], None]) -> ServerMiddleware[Any]:
+def registered_on_first_use(
+    register: Callable[[], None], freeze: bool = False
+) -> ServerMiddleware[Any]:
     """Server middleware: `register()` (in a worker thread, once) before the first request
     other than initialize and ping, so that a client's initialize is answered before the tool
-    modules and their libraries are imported."""
+    modules and their libraries are imported. With `freeze` (a process serving only this
+    server), what is loaded then is frozen for the garbage collector."""
     done: list[bool] = []
     lock = threading.Lock()
 
@@ -283,10 +286,11 @@ def registered_on_first_use(register: Callable[[], None]) -> ServerMiddleware[An
         with lock:
             if not done:
                 register()
-                # What is loaded now stays for the server's life: frozen, the garbage
-                # collector no longer walks it on each full pass (70 ms a pass here, #10).
-                gc.collect()
-                gc.freeze()
+                if freeze:
+                    # What is loaded now stays for the process's life: frozen, the garbage
+                    # collector no longer walks it on each full pass (70 ms mid-walk, #10).
+                    gc.collect()
+                    gc.freeze()
                 done.append(True)
 
     async def middleware(ctx: Any, call_next: Any) -> Any:
