@@ -1,11 +1,18 @@
 """Benchmark paging: every page of reflect_database(detail="full") on 2,000 tables, over stdio.
 
-Not a test: prints medians and their ratio against one in-process
-`reflect_database(detail="full")` on a warm connection, the two taking turns in one run (so load
-on the machine hits both alike). The paged side is end to end through the MCP SDK's client:
-`pgarchitect serve` spawned once, then per round the first call and every `cursor=next_cursor`
-until the last page, each page's JSON parsed and checked by the client. Uses bench/reflect.py's
-schema (DATABASE_URL, else 127.0.0.1:5432; --keep leaves it for the next run).
+Not a test: prints medians and their ratios against one in-process
+`reflect_database(detail="full")` on a warm connection, all sides taking turns in one run (so
+load on the machine hits them alike). `pgarchitect serve` is spawned once per client, then per
+round the first call and every `cursor=next_cursor` until the last page, two ways:
+
+- bare (the bound, target <= 1.5): JSON-RPC over the server's stdin/stdout, each answer's
+  line parsed with json.loads, as a client does before handing `structuredContent` on;
+- the MCP Python SDK's client: the same, plus its pydantic models and its jsonschema check of
+  every page against the outputSchema (tens of ms a page: the client's cost, not the server's;
+  Claude Code's TypeScript client validates with ajv, compiled, far faster).
+
+Also prints the pages and their size. Uses bench/reflect.py's schema (DATABASE_URL, else
+127.0.0.1:5432; --keep leaves it for the next run).
 
     .venv/bin/python bench/paging.py [--tables 2000] [--rounds 5] [--keep]
 """
@@ -14,11 +21,14 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 import statistics
+import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import psycopg
 
@@ -27,54 +37,135 @@ sys.path.insert(0, str(ROOT))
 
 from bench.reflect import SCHEMA, build_schema, database_url, drop_schema, ours  # noqa: E402
 
+BUDGET = 60_000
+ARGUMENTS = {"schema": SCHEMA, "detail": "full"}
+SERVE = [str(Path(sys.executable).parent / "pgarchitect"), "serve"]
 
-async def paged(client, budget: int) -> tuple[float, int, int]:
-    """Seconds to fetch every page, the number of pages and of tables they hold."""
-    arguments = {"schema": SCHEMA, "detail": "full"}
-    started = time.perf_counter()
-    pages, tables, cursor = 0, 0, None
-    while True:
-        result = await client.call_tool(
-            "reflect_database", arguments | ({"cursor": cursor} if cursor else {})
+
+def server_env(url: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PGARCHITECT_")}
+    env.update(DATABASE_URL=url, PGARCHITECT_LOG_LEVEL="WARNING")
+    return env
+
+
+class Walk:
+    """Pages taken so far: their count, the tables they hold, their characters."""
+
+    def __init__(self) -> None:
+        self.pages = self.tables = self.chars = 0
+
+    def take(self, page: dict[str, Any], text: str) -> str | None:
+        """Count one page (its structured content and text); its next_cursor."""
+        assert len(text) <= BUDGET, len(text)
+        self.pages += 1
+        self.chars += len(text)
+        goes_on = page.get("continued", [])[1:2] == ["[]"]  # the last table goes on
+        self.tables += len(page.get("tables", [])) - (1 if goes_on else 0)
+        return page["next_cursor"]
+
+
+class BareClient:
+    """JSON-RPC 2.0 over a spawned server's stdio, one request at a time, no schema checks."""
+
+    def __init__(self, url: str) -> None:
+        self.process = subprocess.Popen(
+            SERVE, stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=server_env(url)
         )
+        self.last_id = 0
+        self.request(
+            "initialize",
+            {
+                "protocolVersion": "2025-06-18",
+                "capabilities": {},
+                "clientInfo": {"name": "bench", "version": "1"},
+            },
+        )
+        self.send({"jsonrpc": "2.0", "method": "notifications/initialized"})
+
+    def send(self, message: dict[str, Any]) -> None:
+        assert self.process.stdin is not None
+        self.process.stdin.write(json.dumps(message).encode() + b"\n")
+        self.process.stdin.flush()
+
+    def request(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
+        self.last_id += 1
+        self.send({"jsonrpc": "2.0", "id": self.last_id, "method": method, "params": params})
+        assert self.process.stdout is not None
+        while True:  # notifications (logs, progress) come before the answer
+            message = json.loads(self.process.stdout.readline())
+            if message.get("id") == self.last_id:
+                if "error" in message:
+                    raise RuntimeError(message["error"])
+                return message["result"]
+
+    def walk(self) -> tuple[float, Walk]:
+        started, walk, cursor = time.perf_counter(), Walk(), None
+        while True:
+            arguments = ARGUMENTS | ({"cursor": cursor} if cursor else {})
+            params = {"name": "reflect_database", "arguments": arguments}
+            result = self.request("tools/call", params)
+            if result.get("isError"):
+                raise RuntimeError(result["content"][0]["text"])
+            cursor = walk.take(result["structuredContent"], result["content"][0]["text"])
+            if cursor is None:
+                return time.perf_counter() - started, walk
+
+    def close(self) -> None:
+        assert self.process.stdin is not None
+        self.process.stdin.close()
+        self.process.wait(timeout=30)
+
+
+async def sdk_walk(client: Any) -> tuple[float, Walk]:
+    """Every page through the MCP SDK's client (validation of each page included)."""
+    started, walk, cursor = time.perf_counter(), Walk(), None
+    while True:
+        arguments = ARGUMENTS | ({"cursor": cursor} if cursor else {})
+        result = await client.call_tool("reflect_database", arguments)
         if result.is_error:
             raise RuntimeError(result.content[0].text)
-        page = result.structured_content
-        assert len(result.content[0].text) <= budget
-        pages += 1
-        goes_on = page.get("continued", [])[1:2] == ["[]"]
-        tables += len(page.get("tables", [])) - (1 if goes_on else 0)
-        cursor = page["next_cursor"]
+        cursor = walk.take(result.structured_content, result.content[0].text)
         if cursor is None:
-            return time.perf_counter() - started, pages, tables
+            return time.perf_counter() - started, walk
 
 
 async def run(url: str, rounds: int) -> None:
     from mcp import Client
     from mcp.client.stdio import StdioServerParameters
 
-    budget = 60_000
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PGARCHITECT_")}
-    env.update(DATABASE_URL=url, PGARCHITECT_LOG_LEVEL="WARNING")
-    target = StdioServerParameters(
-        command=str(Path(sys.executable).parent / "pgarchitect"), args=["serve"], env=env
-    )
-    in_process, over_stdio = [], []
-    with psycopg.connect(url, prepare_threshold=None) as conn:
-        ours(url, conn)  # warm: the catalog caches, the imports
-        async with Client(target, read_timeout_seconds=300) as client:
-            await paged(client, budget)  # warm the server's pool and imports alike
-            for _ in range(rounds):
-                started = time.perf_counter()
-                count = ours(url, conn)
-                in_process.append(time.perf_counter() - started)
-                seconds, pages, tables = await paged(client, budget)
-                assert tables == count, (tables, count)
-                over_stdio.append(seconds)
-    one, walked = statistics.median(in_process), statistics.median(over_stdio)
+    target = StdioServerParameters(command=SERVE[0], args=SERVE[1:], env=server_env(url))
+    in_process: list[float] = []
+    bare: list[float] = []
+    sdk: list[float] = []
+    bare_client = BareClient(url)
+    try:
+        with psycopg.connect(url, prepare_threshold=None) as conn:
+            ours(url, conn)  # warm: the catalog caches, the imports
+            async with Client(target, read_timeout_seconds=300) as client:
+                bare_client.walk()  # warm both servers' pools and imports alike
+                await sdk_walk(client)
+                for _ in range(rounds):
+                    started = time.perf_counter()
+                    count = ours(url, conn)
+                    in_process.append(time.perf_counter() - started)
+                    seconds, walk = bare_client.walk()
+                    assert walk.tables == count, (walk.tables, count)
+                    bare.append(seconds)
+                    seconds, walk = await sdk_walk(client)
+                    assert walk.tables == count, (walk.tables, count)
+                    sdk.append(seconds)
+    finally:
+        bare_client.close()
+    one = statistics.median(in_process)
     print(f'in-process reflect_database(detail="full"), {count} tables: {one:.2f} s')
-    print(f"every page over stdio ({pages} pages of <= {budget:,} characters): {walked:.2f} s")
-    print(f"ratio paged / in-process: {walked / one:.2f} (target <= 1.5), medians of {rounds}")
+    print(
+        f"{walk.pages} pages of <= {BUDGET:,} characters, {walk.chars / walk.pages:,.0f} on "
+        f"average ({walk.chars:,} in all)"
+    )
+    for name, times in (("bare JSON-RPC client", bare), ("MCP SDK client", sdk)):
+        walked = statistics.median(times)
+        print(f"every page over stdio, {name}: {walked:.2f} s, ratio {walked / one:.2f}")
+    print(f"target: bare ratio <= 1.5; medians of {rounds} rounds")
 
 
 def main() -> None:

@@ -241,8 +241,12 @@ def tool_defs() -> list[ToolDef]:
     ]
 
 
-def build_server(settings: Settings) -> MCPServer:
-    """The MCP server with its lifespan (settings, lazily opened pool), tools and resources."""
+def build_server(settings: Settings, *, own_process: bool = False) -> MCPServer:
+    """The MCP server with its lifespan (settings, lazily opened pool), tools and resources.
+
+    `own_process`: the server is the process's only one (`pgarchitect serve`), so what its
+    registration loads can be frozen for the garbage collector (tests build many servers).
+    """
 
     @asynccontextmanager
     async def lifespan(_: MCPServer) -> AsyncIterator[AppState]:
@@ -262,7 +266,7 @@ def build_server(settings: Settings) -> MCPServer:
         lifespan=lifespan,
         log_level="WARNING",
         middleware=[
-            registered_on_first_use(lambda: register(server, settings, known)),
+            registered_on_first_use(lambda: register(server, settings, known), own_process),
             refuse_unknown_arguments(known),
             readable_argument_errors,
         ],

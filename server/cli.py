@@ -147,13 +147,14 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     from server.app import build_server
 
     if args.transport == "stdio":
-        build_server(settings).run("stdio")
+        build_server(settings, own_process=True).run("stdio")
         return 0
     from server.http import check_exposure, serve_http
 
     host, port = args.host or settings.http_host, args.port or settings.http_port
     check_exposure(host, settings)  # before anything starts: no token, no public address
-    serve_http(build_server(settings), settings, host, port)  # says "listening on" once bound
+    server = build_server(settings, own_process=True)
+    serve_http(server, settings, host, port)  # says "listening on" once bound
     return 0
 
 

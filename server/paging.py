@@ -102,7 +102,9 @@ class Answer:
 
     tool: str
     arguments: str  # the other arguments, as canonical JSON
-    pages: list[tuple[dict[str, Any], str]]  # structured content and its JSON text
+    # Each page as its compact JSON text only: strings are no work for the garbage collector,
+    # while the same pages as dicts are a million objects it walks again and again (#10).
+    pages: list[str]
     fingerprint: str
     checked: float = field(default_factory=time.monotonic)
     used: float = field(default_factory=time.monotonic)
@@ -148,7 +150,7 @@ class AnswerStore:
     @property
     def chars(self) -> int:
         """Characters kept, as compact JSON."""
-        return sum(len(text) for answer in self._answers.values() for _, text in answer.pages)
+        return sum(len(text) for answer in self._answers.values() for text in answer.pages)
 
     def find(self, cursor: str, tool: str, arguments: dict[str, Any]) -> tuple[Answer, int]:
         """The answer and page (0-based) a cursor points at; ConfigError when it cannot."""

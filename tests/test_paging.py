@@ -12,8 +12,8 @@ from tools.errors import ConfigError
 
 
 def answer(tool: str = "reflect_database", pages: int = 3, size: int = 10) -> Answer:
-    bodies = [({"n": n}, "x" * size) for n in range(pages)]
-    return Answer(tool, '{"schema":"s"}', bodies, "fingerprint")
+    texts = ["x" * size for _ in range(pages)]
+    return Answer(tool, '{"schema":"s"}', texts, "fingerprint")
 
 
 def test_a_cursor_expires_after_its_lifetime_since_last_use():
