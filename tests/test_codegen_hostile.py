@@ -33,6 +33,7 @@ from tools.catalog.models import (
 from tools.codegen import generate_code, generate_model, write_module
 from tools.codegen.format import comment, docstring
 from tools.codegen.names import class_name, field_name
+from tools.codegen.types import PG_TYPE_NAMES
 from tools.errors import ConfigError
 from tools.naming import quote_ident
 
@@ -87,7 +88,10 @@ def snapshots(draw: st.DrawFn) -> SchemaSnapshot:
             if pg_type == "text" and draw(st.booleans()):
                 default = literal(draw(NAME))
             if pg_type == "enum" and draw(st.booleans()):
-                default = literal(labels[0]) + "::" + quote_ident(enum.name)
+                # as pg_get_expr prints it: qualified where pg_catalog has a type of that name
+                qualified = f"public.{quote_ident(enum.name)}"
+                cast = qualified if enum.name in PG_TYPE_NAMES else quote_ident(enum.name)
+                default = literal(labels[0]) + "::" + cast
             columns.append(
                 Column(
                     name=name,
@@ -338,3 +342,14 @@ def test_wide_and_lookalike_characters_stay_exact_and_ruff_clean(scratch_url, tm
     assert diffs == [], "\n".join(diffs) + "\n" + result.code
     assert ruff_problems(result.code, tmp_path) == ""
     assert "\\uff08" in result.code and "作業ログ(必須)- " in result.code
+
+
+def test_an_enum_named_like_a_builtin_type_round_trips_with_its_default(scratch_url, tmp_path):
+    """`name` and `text` are pg_catalog types too: the enum and its default stay qualified."""
+    ddl = (
+        "CREATE TYPE public.name AS ENUM ('a', 'b');"
+        "CREATE TABLE kinds (id integer PRIMARY KEY, kind public.name NOT NULL DEFAULT 'b')"
+    )
+    result, diffs = round_trip(ddl, scratch_url, tmp_path)
+    assert diffs == [], "\n".join(diffs) + "\n" + result.code
+    assert "'b'::public.name" in result.code
