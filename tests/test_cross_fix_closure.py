@@ -9,20 +9,17 @@ both again. What either fixed is gone, neither reports a new error or warning th
 
 from __future__ import annotations
 
-import secrets
 from pathlib import Path
 from typing import Any
-
-import pytest
 
 from server.demo import SAMPLE_ROLE, SAMPLE_SETTING, load_sample, sample_file
 from tests.conftest import run_ddl
 from tests.test_indexes_fix_closure import advise, assert_one_set, script
 from tests.test_isolation_corpus import (
-    BASEJUMP_STUB,
-    CORPUS,
-    SUPABASE_STUB,
+    SUPABASE_FILES,
     aws_app_user,  # noqa: F401  # the AWS sample's login role, dropped after its database
+    aws_sample,
+    corpus,
     corpus_file,
     load,
     supabase_roles,  # noqa: F401  # a fixture the corpus cases use
@@ -89,18 +86,9 @@ def assert_both_advised(iso: IsolationReport, idx: IndexAdvice) -> None:
 
 # --- the RLS corpus -----------------------------------------------------------------------------
 
-corpus = pytest.mark.skipif(not CORPUS.is_dir(), reason=f"{CORPUS} is absent")
-
 
 @corpus
-@pytest.mark.parametrize(
-    ("prefix", "schema_name", "stubs"),
-    [
-        pytest.param("01-", "public", (SUPABASE_STUB,), id="subscription-payments"),
-        pytest.param("02-", "public", (SUPABASE_STUB,), id="slack-clone"),
-        pytest.param("03-", "basejump", (SUPABASE_STUB, BASEJUMP_STUB), id="basejump"),
-    ],
-)
+@SUPABASE_FILES
 def test_isolation_and_index_advice_converge_on_corpus(
     supabase_roles,  # noqa: F811
     database,
@@ -122,9 +110,7 @@ def test_isolation_and_index_advice_converge_on_aws_sample(
     tools_role,  # noqa: F811
     tmp_path,
 ):
-    script_text = corpus_file("04-").replace("{{DB_APP_USER}}", aws_app_user)
-    script_text = script_text.replace("{{DB_APP_PASS}}", secrets.token_hex(8))
-    load(database, script_text)
+    load(database, aws_sample(aws_app_user))
     iso, idx = assert_pair_converges(database, "public", tmp_path)
     assert_both_advised(iso, idx)
 

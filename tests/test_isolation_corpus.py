@@ -54,6 +54,24 @@ def corpus_file(prefix: str) -> str:
     return Path(path).read_text()
 
 
+def aws_sample(app_user: str) -> str:
+    """The AWS sample (04-) with its login role and a throwaway password filled in."""
+    script = corpus_file("04-").replace("{{DB_APP_USER}}", app_user)
+    return script.replace("{{DB_APP_PASS}}", secrets.token_hex(8))
+
+
+corpus = pytest.mark.skipif(not CORPUS.is_dir(), reason=f"{CORPUS} is absent")
+# The Supabase-style corpus files: (file prefix, the schema they secure, the stubs they need).
+SUPABASE_FILES = pytest.mark.parametrize(
+    ("prefix", "schema_name", "stubs"),
+    [
+        pytest.param("01-", "public", (SUPABASE_STUB,), id="subscription-payments"),
+        pytest.param("02-", "public", (SUPABASE_STUB,), id="slack-clone"),
+        pytest.param("03-", "basejump", (SUPABASE_STUB, BASEJUMP_STUB), id="basejump"),
+    ],
+)
+
+
 def statements(text: str) -> list[str]:
     """Split a script on `;`, and after a `DO $$…$$` body its author forgot to end with `;`."""
     tokens = scan(text)
@@ -193,9 +211,7 @@ def aws_app_user(admin: psycopg.Connection) -> Iterator[str]:
 
 
 def test_aws_current_setting_sample_is_isolated_and_the_probe_agrees(admin, aws_app_user, database):
-    script = corpus_file("04-")
-    script = script.replace("{{DB_APP_USER}}", aws_app_user)
-    script = script.replace("{{DB_APP_PASS}}", secrets.token_hex(8))
+    script = aws_sample(aws_app_user)
     rows = """
     INSERT INTO tenant (tenant_id, name, status, tier) VALUES
         ('00000000-0000-0000-0000-00000000000a', 'a', 'Active', 'Gold'),

@@ -24,10 +24,10 @@ from server.db import read_only_transaction
 from tests.conftest import run_ddl
 from tests.test_isolation import BASE, BINDING, PLANTED, tenant_table
 from tests.test_isolation_corpus import (
-    BASEJUMP_STUB,
-    CORPUS,
-    SUPABASE_STUB,
+    SUPABASE_FILES,
     aws_app_user,  # noqa: F401  # the AWS sample's login role, dropped after its database
+    aws_sample,
+    corpus,
     corpus_file,
     load,
     supabase_roles,  # noqa: F401  # a fixture the corpus cases use
@@ -368,18 +368,8 @@ def test_fix_script_converges_on_keywords_long_names_and_shared_targets(
 # --- the RLS corpus -----------------------------------------------------------------------------
 
 
-corpus = pytest.mark.skipif(not CORPUS.is_dir(), reason=f"{CORPUS} is absent")
-
-
 @corpus
-@pytest.mark.parametrize(
-    ("prefix", "schema_name", "stubs"),
-    [
-        pytest.param("01-", "public", (SUPABASE_STUB,), id="subscription-payments"),
-        pytest.param("02-", "public", (SUPABASE_STUB,), id="slack-clone"),
-        pytest.param("03-", "basejump", (SUPABASE_STUB, BASEJUMP_STUB), id="basejump"),
-    ],
-)
+@SUPABASE_FILES
 def test_fix_script_converges_on_corpus(
     supabase_roles,  # noqa: F811
     database,
@@ -395,7 +385,5 @@ def test_fix_script_converges_on_corpus(
 
 @corpus
 def test_fix_script_converges_on_aws_sample(aws_app_user, database, tools_role, tmp_path):  # noqa: F811
-    script = corpus_file("04-").replace("{{DB_APP_USER}}", aws_app_user)
-    script = script.replace("{{DB_APP_PASS}}", secrets.token_hex(8))
-    load(database, script)
+    load(database, aws_sample(aws_app_user))
     assert_converges(database, "public", tmp_path)
