@@ -6,6 +6,7 @@ from collections import Counter
 
 from tools.catalog.models import ForeignKey, SchemaSnapshot, Table
 from tools.errors import NotFound
+from tools.naming import quote_ident
 
 # In order of preference when several appear: the most specific tenancy words first.
 TENANT_COLUMNS = (
@@ -121,4 +122,18 @@ def crosses_tenants(
         and is_tenant_owned(table, tenant_column)
         and is_tenant_owned(target, tenant_column)
         and tenant_column not in fk.columns
+    )
+
+
+def copy_from_parent(child: str, parent: str, fk: ForeignKey, column: str) -> str:
+    """`UPDATE child SET column = parent.column FROM parent WHERE <fk joins> AND … IS NULL;`:
+    a backfill of the rows still without `column` from the row their foreign key reaches."""
+    joins = " AND ".join(
+        f"parent.{quote_ident(ref)} = child.{quote_ident(col)}"
+        for col, ref in zip(fk.columns, fk.ref_columns, strict=True)
+    )
+    name = quote_ident(column)
+    return (
+        f"UPDATE {child} AS child SET {name} = parent.{name} "
+        f"FROM {parent} AS parent WHERE {joins} AND child.{name} IS NULL;\n"
     )

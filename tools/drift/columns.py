@@ -18,6 +18,7 @@ from tools.naming import normalize_type as canonical_name
 from tools.naming import qualified, quote_ident
 from tools.spec.model import SchemaSpec, SpecColumn
 from tools.spec.typenames import type_family
+from tools.tenancy import copy_from_parent
 
 
 def normalize_type(pg_type: str) -> str:
@@ -248,22 +249,14 @@ def _parent_backfill(
         not_null = all((c := found.column(n)) is not None and not c.nullable for n in fk.columns)
         if same and not_null:
             parents.append(((fk.on_delete != "CASCADE", order), fk, parent))
-    name = quote_ident(column.name)
     if not parents:
         return (
             f"-- rows of {found.name} need a {column.name} first: SET NOT NULL stops the script "
             "while any is NULL\n"
         )
     _, fk, parent = min(parents, key=lambda entry: entry[0])
-    joins = " AND ".join(
-        f"parent.{quote_ident(ref)} = child.{quote_ident(col)}"
-        for col, ref in zip(fk.columns, fk.ref_columns, strict=True)
-    )
-    return (
-        f"-- backfill: a row takes its {parent.name} row's {column.name}\n"
-        f"UPDATE {target} AS child SET {name} = parent.{name} "
-        f"FROM {qualified(db.schema_name, parent.name)} AS parent WHERE {joins} "
-        f"AND child.{name} IS NULL;\n"
+    return f"-- backfill: a row takes its {parent.name} row's {column.name}\n" + copy_from_parent(
+        target, qualified(db.schema_name, parent.name), fk, column.name
     )
 
 

@@ -25,6 +25,7 @@ from tools.isolation.fixes import (
 from tools.isolation.policy_fixes import policy_ddl
 from tools.isolation.rules import RULES
 from tools.naming import quote_ident, quote_list
+from tools.tenancy import copy_from_parent
 
 SET_COLUMNS = re.compile(r"ON DELETE SET (?:NULL|DEFAULT) \(([^)]*)\)")
 
@@ -106,15 +107,8 @@ def _backfill(ctx: Context, table: Table, column: str) -> str:
             "while any remain\n"
         )
     _, fk, source = min(parents, key=lambda entry: entry[0])
-    joins = " AND ".join(
-        f"parent.{quote_ident(ref)} = child.{quote_ident(col)}"
-        for col, ref in zip(fk.columns, fk.ref_columns, strict=True)
-    )
-    quoted = quote_ident(column)
-    return (
-        f"-- backfill: a row without {column} takes its {source.name} row's\n"
-        f"UPDATE {ddl_name(table)} AS child SET {quoted} = parent.{quoted} "
-        f"FROM {ddl_name(source)} AS parent WHERE {joins} AND child.{quoted} IS NULL;\n"
+    return f"-- backfill: a row without {column} takes its {source.name} row's\n" + (
+        copy_from_parent(ddl_name(table), ddl_name(source), fk, column)
     )
 
 
