@@ -10,7 +10,7 @@ import pytest
 
 from server.db import Database, PoolBusy
 from server.deadline import CallCancelled, CallDeadline, CallTimeout
-from server.sessions import behind_transaction_pooler
+from server.sessions import RESET_DIRECT, behind_transaction_pooler
 from tests.conftest import run_ddl
 from tools.explain import explain_query
 
@@ -23,7 +23,7 @@ def database(scratch_url):
     database.close()
 
 
-RESET_START = "SELECT pg_advisory_unlock_all();"  # server/sessions.py's reset script
+RESET_START = RESET_DIRECT[: RESET_DIRECT.index(";") + 1]  # how the pool's reset begins
 
 
 def _pgarchitect_sessions(admin: psycopg.Connection, url: str) -> list[tuple[str, str]]:
