@@ -15,12 +15,11 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 import anyio
 from mcp.server.mcpserver import Context, MCPServer
 from mcp.types import ToolAnnotations
-from pydantic import BaseModel
 
 from server.arguments import readable_argument_errors, refuse_unknown_arguments
 from server.config import Settings
 from server.db import Database, embedded_data_dir, start_embedded
-from server.deadline import CallDeadline, run_cancellable
+from server.deadline import CallDeadline, run_cancellable, run_within
 from server.edge import to_tool_error
 from server.paging import AnswerStore
 from server.progress import mcp_progress
@@ -124,21 +123,21 @@ def _read_spec(settings: Settings, path: str | None) -> "SchemaSpec":
 
 
 async def call_tool(
-    ctx: Context, tool: str, call: Callable[..., BaseModel], needs_db: bool, prepare: Prepare
-) -> BaseModel:
+    ctx: Context, tool: str, call: Callable[..., T], needs_db: bool, prepare: Prepare
+) -> T:
     """The server's call edge: arguments prepared off the loop, then one READ ONLY transaction
     (or none for a tool that needs no database), every error through `to_tool_error`."""
     state = cast(AppState, ctx.request_context.lifespan_context)
     url = state.settings.database_url
     deadline = CallDeadline(state.settings.call_timeout_s)  # one for the whole call (#13)
     try:
-        kwargs = await anyio.to_thread.run_sync(prepare)
+        kwargs = await run_within(prepare, deadline)  # the spec is read here, off the loop
         if not needs_db:
-            return await anyio.to_thread.run_sync(partial(call, None, **kwargs))
+            return await run_within(partial(call, None, **kwargs), deadline)
         database = await state.db()
         url = database.url
 
-        def work() -> BaseModel:  # report_progress in the tool reaches the client (#15)
+        def work() -> T:  # report_progress in the tool reaches the client (#15)
             with reporting(mcp_progress(ctx)), database.read_only(deadline) as conn:
                 return call(conn, **kwargs)
 

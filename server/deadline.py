@@ -134,3 +134,14 @@ async def run_cancellable(work: Callable[[], T], deadline: CallDeadline) -> T:
     except anyio.get_cancelled_exc_class():
         deadline.cancel()
         raise
+
+
+async def run_within(work: Callable[[], T], deadline: CallDeadline) -> T:
+    """Run work() — no database: reading the spec, a tool that needs none — in a worker thread
+    within the call's deadline. Past it the call ends with CallTimeout at once; the thread,
+    which holds no connection, is left to finish unseen (the spec reader is linear in a file
+    of at most 1 MB)."""
+    with anyio.move_on_after(deadline.remaining()):
+        return await anyio.to_thread.run_sync(work, abandon_on_cancel=True)
+    deadline.expired = True
+    raise CallTimeout(deadline.seconds)

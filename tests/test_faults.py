@@ -176,3 +176,23 @@ async def test_a_call_timeout_names_the_setting_and_a_narrower_call(pg_url, tmp_
     assert "took longer than PGARCHITECT_CALL_TIMEOUT (1 s)" in text
     assert "raise PGARCHITECT_CALL_TIMEOUT" in text and "rolled back" in text
     assert not again.is_error  # the next call has its own deadline
+
+
+async def test_reading_a_spec_is_bounded_by_the_call_timeout(pg_url, tmp_path, monkeypatch):
+    """The spec is read before any transaction, in a thread: past the deadline the call answers
+    at once, and the server goes on answering (#13)."""
+    from tests.adversarial_specs import headings
+
+    spec = tmp_path / "specs" / "database" / "schema.md"
+    spec.parent.mkdir(parents=True)
+    spec.write_text(headings(55_000), encoding="utf-8")  # just under the 1 MB limit
+    client = _client(pg_url, tmp_path, monkeypatch, PGARCHITECT_CALL_TIMEOUT="0.05")
+    async with client:
+        started = time.monotonic()
+        result = await client.call_tool("read_schema_spec", {})
+        answered = time.monotonic() - started
+        assert (await client.list_tools()).tools  # the loop was never blocked by the parse
+    text = result.content[0].text
+    assert result.is_error, text
+    assert "took longer than PGARCHITECT_CALL_TIMEOUT (0.05 s)" in text
+    assert answered < 5, answered
