@@ -12,8 +12,11 @@ from the previous one, so `join_pages` rebuilds the answer exactly.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
+
+from pydantic_core import to_json
 
 SHORT_TEXT = 200  # strings up to this long identify; longer ones are content, cut in chunks
 MIN_ROOM = 80  # characters worth starting a part in; less and it goes to the next page
@@ -21,8 +24,9 @@ ITEM = "[]"  # a path step: the last item of the list goes on
 
 
 def dumps(value: Any) -> str:
-    """Compact JSON, as sent."""
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+    """Compact JSON, as sent (pydantic-core's encoder: the same text as the standard library's
+    with `separators=(",", ":"), ensure_ascii=False`, in a third of the time)."""
+    return to_json(value).decode()
 
 
 def json_size(value: Any) -> int:
@@ -174,11 +178,18 @@ def _path(value: Any, start: Any) -> list[str]:
     return [where, *_path(value[where], inner)]
 
 
-def cut_pages(answer: dict[str, Any], room: int) -> list[Page]:
-    """Pages of at most `room` characters each, in order; one page when the answer fits."""
+def cut_pages(
+    answer: dict[str, Any], room: int, on_pages: Callable[[], None] | None = None
+) -> list[Page]:
+    """Pages of at most `room` characters each, in order; one page when the answer fits.
+
+    `on_pages()` is called as soon as the answer is known to need more than one page.
+    """
     cutter = _Cutter(answer, room)
     if cutter.size(answer) <= room:
         return [Page(answer, [], {})]
+    if on_pages is not None:
+        on_pages()
     pages: list[Page] = []
     start: Any = None
     offsets: dict[str, int] = {}

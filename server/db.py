@@ -15,6 +15,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import psycopg
+from psycopg import sql
 from psycopg_pool import ConnectionPool, PoolTimeout
 
 from server.connecting import connect
@@ -41,15 +42,23 @@ def set_local_timeouts(
     lock_timeout_s: float,
     idle_timeout_s: float = 65.0,
 ) -> None:
-    """Bound the current transaction (set_config with is_local, sent as a parameterised query)."""
-    conn.execute(
-        "SELECT set_config('statement_timeout', %s, true), set_config('lock_timeout', %s, true),"
-        " set_config('idle_in_transaction_session_timeout', %s, true)",
-        (
-            f"{int(statement_timeout_s * 1000)}ms",
-            f"{int(lock_timeout_s * 1000)}ms",
-            f"{int(idle_timeout_s * 1000)}ms",
-        ),
+    """Bound the current transaction: SET LOCAL of each timeout, its value a quoted literal.
+
+    SET takes no snapshot, so a REPEATABLE READ transaction reads the database as it is at its
+    first query, not at the moment it was bounded.
+    """
+    settings = (
+        ("statement_timeout", statement_timeout_s),
+        ("lock_timeout", lock_timeout_s),
+        ("idle_in_transaction_session_timeout", idle_timeout_s),
+    )
+    conn.execute(  # one round trip: statements without parameters go together
+        sql.SQL("; ").join(
+            sql.SQL("SET LOCAL {} = {}").format(
+                sql.Identifier(name), sql.Literal(f"{int(seconds * 1000)}ms")
+            )
+            for name, seconds in settings
+        )
     )
 
 
@@ -61,17 +70,23 @@ def read_only_transaction(
     idle_timeout_s: float = 65.0,
 ) -> Iterator[psycopg.Connection]:
     """Run the block in a READ ONLY transaction with timeouts, and always roll it back
-    (`idle_timeout_s`: the server ends a session left idle in it that long)."""
+    (`idle_timeout_s`: the server ends a session left idle in it that long).
+
+    REPEATABLE READ: every statement of the call reads one snapshot, so a reflection made of
+    many queries is consistent under a concurrent migration, and a catalog fingerprint taken
+    after the tool read describes what it read (a read-only transaction never fails to
+    serialize)."""
     if conn.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
         conn.rollback()
     conn.autocommit = False
     conn.read_only = True  # psycopg then opens every transaction with BEGIN READ ONLY
+    conn.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
     try:
         with conn.transaction(force_rollback=True):
             set_local_timeouts(conn, statement_timeout_s, lock_timeout_s, idle_timeout_s)
             yield conn
     finally:
-        conn.read_only = None
+        conn.read_only = conn.isolation_level = None
 
 
 class Database:

@@ -14,8 +14,10 @@ import hashlib
 import json
 import re
 import secrets
+import threading
 import time
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -222,6 +224,7 @@ def page_bodies(
     budget: int,
     call: Any,
     cursor_of: Any,
+    on_pages: Callable[[], None] | None = None,
 ) -> list[tuple[dict[str, Any], str]]:
     """The pages of answer with their envelope (notice, next_cursor, continued), and their JSON.
 
@@ -233,7 +236,7 @@ def page_bodies(
     hint = answer.get("hint") if isinstance(answer.get("hint"), str) else None
     room = budget - 600 - len(call("x" * 24))
     while True:
-        pages = cut_pages(answer, room)
+        pages = cut_pages(answer, room, on_pages)
         out = []
         for number, page in enumerate(pages):
             notice, next_cursor = own_notice or hint, own_next
@@ -253,15 +256,60 @@ def page_bodies(
         room -= over + 200
 
 
+class Fingerprinting:
+    """An answer's fingerprint, taken in a thread once the answer is known to need pages: the
+    database works it out while Python cuts the pages (the transaction's one snapshot makes it
+    describe what the tool read)."""
+
+    def __init__(self, take: Callable[[], str]) -> None:
+        self._take = take
+        self._thread: threading.Thread | None = None
+        self._outcome: list[str | BaseException] = []
+
+    def start(self) -> None:
+        """Begin taking it (once)."""
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._run, name="fingerprint", daemon=True)
+            self._thread.start()
+
+    def _run(self) -> None:
+        try:
+            self._outcome.append(self._take())
+        except BaseException as err:  # handed to the caller's thread by result()
+            self._outcome.append(err)
+
+    def result(self) -> str | None:
+        """The fingerprint, or None when it was never needed; its error, raised here."""
+        if self._thread is None:
+            return None
+        self._thread.join()
+        outcome = self._outcome[0]
+        if isinstance(outcome, BaseException):
+            raise outcome
+        return outcome
+
+
 def answer_pages(
-    result: BaseModel, compactor: Compactor, tool: str, budget: int, call: Any, key: str
-) -> list[tuple[dict[str, Any], str]]:
-    """result compacted and cut into pages, their cursors made from the answer id `key`."""
+    result: BaseModel,
+    compactor: Compactor,
+    tool: str,
+    budget: int,
+    call: Any,
+    key: str,
+    fingerprint_of: Callable[[], str],
+) -> tuple[list[tuple[dict[str, Any], str]], str | None]:
+    """result compacted and cut into pages, their cursors made from the answer id `key`; with
+    `fingerprint_of()` when there is more than one page (None otherwise)."""
     collecting = gc.isenabled()
     gc.disable()  # 2,000 tables make a million objects: no collection halfway through them
+    marking = Fingerprinting(fingerprint_of)
     try:
         data = result.model_dump(mode="json", by_alias=True, exclude_defaults=True)
-        return page_bodies(tool, compactor.compact(data), budget, call, lambda n: f"{key}.{n + 1}")
+        answer = compactor.compact(data)
+        pages = page_bodies(
+            tool, answer, budget, call, lambda n: f"{key}.{n + 1}", on_pages=marking.start
+        )
     finally:
         if collecting:
             gc.enable()
+    return pages, marking.result()

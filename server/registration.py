@@ -227,31 +227,34 @@ async def _answer(
                 "previous page as it is, or leave cursor out for the first page"
             )
         arguments["cursor"] = cursor
-    marks: list[str] = []
+    answer_id = store.new_key()
+
+    def write_call(next_cursor: str) -> str:
+        return call_text(name, arguments, served.defaults, next_cursor)
 
     def prepare() -> dict[str, Any]:
         given = dict(arguments)
         filled = {key: resolve(settings, given) for key, resolve in tool_def.server_args.items()}
         return {**given, **filled}
 
-    def call(conn: Any, **kwargs: Any) -> BaseModel:
-        marks.append(
-            fingerprint(conn, schema, files)
-        )  # before the tool reads: a change after shows
-        return tool_def.fn(conn, **kwargs) if served.takes_conn else tool_def.fn(**kwargs)
+    def call(conn: Any, **kwargs: Any) -> tuple[list[tuple[dict[str, Any], str]], str | None]:
+        """The tool's result cut into pages inside its transaction, so that the fingerprint of
+        an answer that takes pages reads the same snapshot as the tool did."""
+        result = tool_def.fn(conn, **kwargs) if served.takes_conn else tool_def.fn(**kwargs)
+        return answer_pages(
+            result,
+            served.compactor,
+            name,
+            settings.answer_budget,
+            write_call,
+            answer_id,
+            lambda: fingerprint(conn, schema, files),
+        )
 
-    result = await run(ctx, name, call, needs_db, prepare)
-    key = store.new_key()
-
-    def write_call(next_cursor: str) -> str:
-        return call_text(name, arguments, served.defaults, next_cursor)
-
-    pages = await anyio.to_thread.run_sync(
-        answer_pages, result, served.compactor, name, settings.answer_budget, write_call, key
-    )
-    if len(pages) > 1:
+    pages, mark = await run(ctx, name, call, needs_db, prepare)
+    if mark is not None and len(pages) > 1:
         texts = [text for _body, text in pages]
-        store.add(key, Answer(name, arguments_key(arguments), texts, marks[0]))
+        store.add(answer_id, Answer(name, arguments_key(arguments), texts, mark))
     return _result(*pages[0])
 
 
