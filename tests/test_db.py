@@ -62,6 +62,19 @@ def test_read_only_transaction_refuses_writes(ddl, pg_url, schema):
             assert tx.execute("SHOW statement_timeout").fetchone() == ("15s",)
 
 
+def test_a_call_reads_one_snapshot_taken_at_its_first_query(admin, pg_url, schema):
+    """REPEATABLE READ: DDL committed after the call's first query is not half seen by its later
+    queries (a catalog fingerprint taken last describes what the tool read, #10); DDL before the
+    first query is, since bounding the transaction takes no snapshot."""
+    with psycopg.connect(pg_url) as conn, read_only_transaction(conn) as tx:
+        admin.execute(f'CREATE TABLE "{schema}".before_first (id int)')
+        tables = f"SELECT count(*) FROM pg_class WHERE relnamespace = '\"{schema}\"'::regnamespace"
+        assert tx.execute(tables).fetchone() == (1,)
+        admin.execute(f'CREATE TABLE "{schema}".after_first (id int)')
+        assert tx.execute(tables).fetchone() == (1,)
+        assert tx.execute("SHOW transaction_isolation").fetchone() == ("repeatable read",)
+
+
 def test_read_only_transaction_rolls_back_and_leaves_no_session_state(pg_url):
     with psycopg.connect(pg_url) as conn:
         with read_only_transaction(conn, statement_timeout_s=1) as tx:

@@ -4,10 +4,13 @@ bounded in answers and characters, and every refusal says how to start again (#1
 from __future__ import annotations
 
 import time
+from typing import Any
 
 import pytest
+from pydantic import BaseModel
 
-from server.paging import Answer, AnswerStore, call_text
+from server.compact import Compactor
+from server.paging import Answer, AnswerStore, answer_pages, call_text
 from tools.errors import ConfigError
 
 
@@ -58,3 +61,35 @@ def test_the_call_in_a_notice_writes_the_arguments_that_are_not_defaults():
     assert text == "reflect_database(schema='s', cursor='k.2')"
     long = call_text("suggest_indexes", {"queries": ["SELECT 1" * 100]}, {"queries": None}, "k.2")
     assert long == "suggest_indexes again with the same arguments and cursor='k.2'"
+
+
+class Rows(BaseModel):
+    rows: list[str] = []
+
+
+def _pages(rows: list[str], take: Any) -> tuple[list[Any], str | None]:
+    compactor = Compactor(Rows.model_json_schema(by_alias=True, mode="serialization"))
+    return answer_pages(
+        Rows(rows=rows), compactor, "t", 5_000, lambda c: f"t(cursor={c!r})", "k" * 16, take
+    )
+
+
+def test_the_fingerprint_is_taken_only_for_an_answer_that_takes_pages():
+    taken: list[int] = []
+
+    def take() -> str:
+        taken.append(1)
+        return "mark"
+
+    pages, mark = _pages(["a"], take)
+    assert len(pages) == 1 and mark is None and not taken
+    pages, mark = _pages(["x" * 100] * 200, take)
+    assert len(pages) > 1 and mark == "mark" and taken == [1]
+
+
+def test_a_failing_fingerprint_fails_the_call():
+    def take() -> str:
+        raise ConfigError("the fingerprint query failed")
+
+    with pytest.raises(ConfigError, match="fingerprint query failed"):
+        _pages(["x" * 100] * 200, take)
