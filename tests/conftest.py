@@ -8,8 +8,8 @@ from __future__ import annotations
 import os
 import secrets
 import tempfile
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 import psycopg
@@ -109,6 +109,19 @@ def ro(pg_url: str, schema: str) -> Iterator[psycopg.Connection]:
         read_only_transaction(conn, statement_timeout_s=30) as tx,
     ):
         yield tx
+
+
+@pytest.fixture
+def next_call(pg_url: str, schema: str) -> Iterator[Callable[[], psycopg.Connection]]:
+    """Call next_call() for another READ ONLY transaction, as the server's next tool call gets:
+    a call reads one snapshot, so DDL a test runs after `ro` has read is seen only here."""
+    with ExitStack() as stack:
+
+        def begin() -> psycopg.Connection:
+            conn = stack.enter_context(psycopg.connect(pg_url, prepare_threshold=None))
+            return stack.enter_context(read_only_transaction(conn, statement_timeout_s=30))
+
+        yield begin
 
 
 @contextmanager

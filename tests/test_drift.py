@@ -197,7 +197,7 @@ def test_every_drift_code_has_a_planted_test() -> None:
     assert planted == {rule.code for rule in RULES}
 
 
-def test_drift_fix_ddl_closes_the_gap(ro, schema, ddl, admin) -> None:
+def test_drift_fix_ddl_closes_the_gap(ro, schema, ddl, admin, next_call) -> None:
     report = _report(
         ro,
         schema,
@@ -206,7 +206,7 @@ def test_drift_fix_ddl_closes_the_gap(ro, schema, ddl, admin) -> None:
     )
     for finding in report.findings:
         ddl(finding.fix.replace(f"{schema}.", ""))  # type: ignore[union-attr]
-    after = compare_spec_to_database(ro, parse_spec(SPEC), schema=schema)
+    after = compare_spec_to_database(next_call(), parse_spec(SPEC), schema=schema)
     assert after.findings == [], render_drift(after)
 
 
@@ -310,7 +310,9 @@ def _name_postgres_gives(admin, create_tables: str, table: str) -> str:
         admin.execute(sql.SQL("DROP SCHEMA {} CASCADE").format(sql.Identifier(scratch)))
 
 
-def test_long_foreign_key_fix_is_named_as_postgres_names_it(ro, schema, ddl, admin) -> None:
+def test_long_foreign_key_fix_is_named_as_postgres_names_it(
+    ro, schema, ddl, admin, next_call
+) -> None:
     # Postgres shortens each part of table_column_fkey, not the joined string.
     spec = parse_spec(
         f"## accounts\n- id: bigint (pk)\n\n## {LONG_TABLE}\n- id: bigint (pk)\n"
@@ -330,4 +332,4 @@ def test_long_foreign_key_fix_is_named_as_postgres_names_it(ro, schema, ddl, adm
     assert missing.code == "DRIFT008"
     assert f"ADD CONSTRAINT {expected} FOREIGN KEY" in missing.fix
     ddl(missing.fix)
-    assert compare_spec_to_database(ro, spec, schema=schema).findings == []
+    assert compare_spec_to_database(next_call(), spec, schema=schema).findings == []
