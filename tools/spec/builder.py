@@ -248,6 +248,8 @@ class SpecBuilder:
 
     def _merge_loose_names(self) -> None:
         """Fold entities named from headings into the table of the same key defined in code."""
+        if all(t.explicit for t in self.tables.values()):
+            return  # nothing to fold: no need to key every table (issue #13)
         for future in (False, True):
             explicit = {
                 match_key(name): t

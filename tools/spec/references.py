@@ -55,16 +55,16 @@ def resolve_relationships(builder: SpecBuilder, entities: list[Entity], resolve:
 def finish_indexes(builder: SpecBuilder, names: set[str], future_names: set[str]) -> None:
     """Tables of indexes resolved (or guessed from idx_<table>_… names), duplicates merged."""
     resolve, future_resolve = resolver(names), resolver(future_names)
+    longest_first: list[str] = []  # sorted once, not per index (issue #13)
     for index in builder.indexes:
         if not index.table and index.name:
             stem = re.sub(r"^(idx|ix|index)_", "", index.name)
-            index.table = next(
-                (n for n in sorted(names, key=len, reverse=True) if stem.startswith(n + "_")),
-                "",
-            )
+            longest_first = longest_first or sorted(names, key=len, reverse=True)
+            index.table = next((n for n in longest_first if stem.startswith(n + "_")), "")
     builder.indexes = unique_indexes(builder.indexes, resolve, future_resolve)
+    known = names | future_names
     for index in builder.indexes:
-        if index.table not in names | future_names:
+        if index.table not in known:
             builder.warn(index.line, f"index on {index.table!r}, a table defined nowhere")
 
 
