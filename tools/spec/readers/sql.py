@@ -249,10 +249,14 @@ def _statement(
 ) -> None:
     """One parsed statement, which starts at `offset` of `text` (a batch) on spec line `line`."""
 
+    last = [offset, line]  # the last location asked and its line: counted on from there (#13)
+
     def at(location: int | None) -> int:
         if location is None or location < offset:
             return line
-        return line + text.count("\n", offset, location)
+        start, known = last if location >= last[0] else (offset, line)
+        last[:] = location, known + text.count("\n", start, location)
+        return last[1]
 
     if isinstance(stmt, ast.CreateStmt):
         _create_table(stmt, text, at, builder, future)
