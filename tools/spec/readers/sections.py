@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from tools.spec.builder import SpecBuilder
 from tools.spec.model import Entity
@@ -22,20 +23,25 @@ from tools.spec.readers.text import strip_inline
 _I = re.IGNORECASE
 B = vocab.bounded
 FUTURE = re.compile(B(vocab.FUTURE), _I)
-# Checked in order: the first kind whose words a heading has.
+# The kinds a heading's words say, checked in order: the first kind whose words it has.
+_KIND_WORDS = [
+    ("views", vocab.VIEWS),
+    ("functions", vocab.FUNCTIONS),
+    ("triggers", vocab.TRIGGERS),
+    ("relationships", vocab.RELATIONSHIPS),
+    ("indexes", vocab.INDEXES),
+    ("constraints", vocab.CONSTRAINTS),
+    ("enums", vocab.ENUMS),
+    ("requests", vocab.REQUESTS),
+    ("examples", vocab.EXAMPLES),
+    ("isolation", vocab.ISOLATION),
+]
 KINDS: list[tuple[str, re.Pattern[str]]] = [
     ("keys", re.compile(rf"^\s*({vocab.KEYS})\s*$", _I)),
-    ("views", re.compile(B(vocab.VIEWS), _I)),
-    ("functions", re.compile(B(vocab.FUNCTIONS), _I)),
-    ("triggers", re.compile(B(vocab.TRIGGERS), _I)),
-    ("relationships", re.compile(B(vocab.RELATIONSHIPS), _I)),
-    ("indexes", re.compile(B(vocab.INDEXES), _I)),
-    ("constraints", re.compile(B(vocab.CONSTRAINTS), _I)),
-    ("enums", re.compile(B(vocab.ENUMS), _I)),
-    ("requests", re.compile(B(vocab.REQUESTS), _I)),
-    ("examples", re.compile(B(vocab.EXAMPLES), _I)),
-    ("isolation", re.compile(B(vocab.ISOLATION), _I)),
+    *((kind, re.compile(B(words), _I)) for kind, words in _KIND_WORDS),
 ]
+# Any kind's words (keys' too, unanchored): most headings have none, and one search says so.
+_ANY_KIND = re.compile(B("|".join([vocab.KEYS, *(words for _, words in _KIND_WORDS)])), _I)
 OBJECTS = {"functions": "function", "triggers": "trigger", "views": "view"}
 # Kinds a heading passes on to the headings under it ("## Indexes" > "### tasks").
 WRAPPERS = {
@@ -82,6 +88,11 @@ TENANT = re.compile(
 )
 # What a heading adds after a table's name: a gloss after a spaced dash, an {#anchor}, a [tag].
 _GLOSS = re.compile(r"\s+[-\u2013\u2014]\s+.*$|\s*\{[^{}]*\}|\s*\[[^\[\]]*\]")
+_GLOSS_MARKS = frozenset("-\u2013\u2014{[")  # a gloss has one of them: none, no regex
+_PARENS = re.compile(r"\(([^()]*)\)")
+_CODE_NAME = re.compile(r"`([A-Za-z_][\w.]*)`")
+_DASHES = re.compile(r"[:\-\u2013\u2014]")
+_QUALIFIED = re.compile(r"[a-z_]\w*\.[A-Za-z_]\w*")
 NUMBERING = re.compile(r"^\s*(?:\d+(?:\.\d+)*[.)]?|[IVX]+\.|[A-Z]\.)\s+")
 ARGUMENTS = re.compile(
     rf"(?i)^(?:\*\*\s*(?:{vocab.ARGUMENTS})\s*[:\uff1a]?\s*\*\*|(?:{vocab.ARGUMENTS})\s*[:\uff1a])"
@@ -132,6 +143,12 @@ class Section:
     pairs: list[tuple[str, str]] = field(default_factory=list)
 
 
+@lru_cache(maxsize=256)
+def _title_text(title: str) -> str:
+    """A heading's text without inline marks (cached: four readers of each heading ask for it)."""
+    return strip_inline(title)
+
+
 def strip_heading(text: str) -> str:
     """A heading's words without inline marks and a trailing colon."""
     return strip_inline(text).strip().strip(":").strip()
@@ -145,26 +162,29 @@ def _dotted(name: str) -> tuple[str, bool]:
     return last, True
 
 
+def _unglossed(text: str) -> str:
+    """The heading text without its gloss, anchor or tag (most have none: no regex then)."""
+    return text if _GLOSS_MARKS.isdisjoint(text) else _GLOSS.sub("", text)
+
+
 def entity_name(title: str) -> tuple[str | None, bool, str | None]:
     """(table name, written exactly?, managed-by library) from a heading or bold lead-in."""
     managed = MANAGED.search(title)
     library = managed_library(managed) if managed else None
-    code = re.search(r"`([A-Za-z_][\w.]*)`", title)
+    code = _CODE_NAME.search(title)
     if code:
         return *_dotted(code.group(1)), library
-    plain = unsymbol(strip_inline(title))
-    plain = _GLOSS.sub("", plain).strip() or plain  # "Users — who signs in", "Users {#users}"
-    parens = re.findall(r"\(([^()]*)\)", plain)
-    rest = re.sub(r"\([^()]*\)", " ", plain)
-    rest = NUMBERING.sub("", rest)
-    had_table_word = bool(TABLE_WORDS.search(rest))
-    rest = TABLE_WORDS.sub(" ", rest)
-    rest = re.sub(r"[:\-\u2013\u2014]", " ", rest)
+    plain = unsymbol(_title_text(title))
+    plain = _unglossed(plain).strip() or plain  # "Users — who signs in", "Users {#users}"
+    parens = _PARENS.findall(plain)
+    rest, table_words = TABLE_WORDS.subn(" ", NUMBERING.sub("", _PARENS.sub(" ", plain)))
+    had_table_word = table_words > 0
+    rest = _DASHES.sub(" ", rest)
     rest = STOP_WORDS.sub(" ", rest).strip() or rest.strip()
     if not rest:
         inner = [p.strip() for p in parens if IDENT.match(p.strip())]
         return (inner[0], True, library) if inner else (None, False, library)
-    if re.fullmatch(r"[a-z_]\w*\.[A-Za-z_]\w*", rest):
+    if _QUALIFIED.fullmatch(rest):
         return *_dotted(rest), library
     if not IDENT.match(rest):
         inner = [p.strip() for p in parens if IDENT.match(p.strip()) and p.strip().islower()]
@@ -196,8 +216,8 @@ def prose_name(title: str) -> str | None:
 
     Its words alone say nothing ("## Notes" may be remarks); typed columns under it say a table.
     """
-    plain = _GLOSS.sub("", unsymbol(strip_inline(title)))
-    plain = NUMBERING.sub("", re.sub(r"\([^()]*\)", " ", plain)).strip()
+    plain = _unglossed(unsymbol(_title_text(title)))
+    plain = NUMBERING.sub("", _PARENS.sub(" ", plain)).strip()
     low = plain.lower()
     if IDENT.match(plain) and low in vocab.PROSE_WORDS and low not in vocab.WRAPPER_WORDS:
         return snake(plain)
@@ -206,9 +226,11 @@ def prose_name(title: str) -> str | None:
 
 def heading_kind(title: str) -> str:
     """The kind of section a heading's own words open (entity when no schema word matches)."""
-    plain = strip_inline(title)
+    plain = _title_text(title)
     if FIELDS.match(NUMBERING.sub("", plain)):
         return "fields"
+    if not _ANY_KIND.search(plain):
+        return "entity"
     for kind, pattern in KINDS:
         if pattern.search(plain):
             # "Page views table", "Request log table": the table word wins over the others.
@@ -256,7 +278,7 @@ class SectionReader:
         if kind == "entity" and inherited in WRAPPERS:
             kind = inherited
         # The title's words are about the document ("Future-proof schema"), never its sections.
-        said_future = not is_title and bool(FUTURE.search(strip_inline(title)))
+        said_future = not is_title and bool(FUTURE.search(_title_text(title)))
         future = (parent.future and not parent.title) or said_future
         section = Section(level=level, kind=kind, future=future, line=line, title=is_title)
         name, explicit, library = entity_name(title)
