@@ -40,8 +40,10 @@ KINDS: list[tuple[str, re.Pattern[str]]] = [
     ("keys", re.compile(rf"^\s*({vocab.KEYS})\s*$", _I)),
     *((kind, re.compile(B(words), _I)) for kind, words in _KIND_WORDS),
 ]
-# Any kind's words (keys' too, unanchored): most headings have none, and one search says so.
-_ANY_KIND = re.compile(B("|".join([vocab.KEYS, *(words for _, words in _KIND_WORDS)])), _I)
+# Any kind's words (fields' and keys' too, unanchored): most headings have none, one search says so.
+_ANY_KIND = re.compile(
+    B("|".join([vocab.FIELDS, vocab.KEYS, *(words for _, words in _KIND_WORDS)])), _I
+)
 OBJECTS = {"functions": "function", "triggers": "trigger", "views": "view"}
 # Kinds a heading passes on to the headings under it ("## Indexes" > "### tasks").
 WRAPPERS = {
@@ -227,10 +229,10 @@ def prose_name(title: str) -> str | None:
 def heading_kind(title: str) -> str:
     """The kind of section a heading's own words open (entity when no schema word matches)."""
     plain = _title_text(title)
-    if FIELDS.match(NUMBERING.sub("", plain)):
-        return "fields"
     if not _ANY_KIND.search(plain):
         return "entity"
+    if FIELDS.match(NUMBERING.sub("", plain)):
+        return "fields"
     for kind, pattern in KINDS:
         if pattern.search(plain):
             # "Page views table", "Request log table": the table word wins over the others.
