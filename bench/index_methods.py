@@ -73,7 +73,7 @@ def _timed(conn: psycopg.Connection, query: str) -> tuple[float, str]:
     """Median execution time in ms over RUNS, and the plan's index names (EXPLAIN ANALYZE)."""
     times, used = [], ""
     for _ in range(RUNS):
-        row = conn.execute("EXPLAIN (ANALYZE, FORMAT JSON) " + query).fetchone()  # type: ignore[arg-type]
+        row = conn.execute("EXPLAIN (ANALYZE, FORMAT JSON) " + query).fetchone()
         top = row[0][0]  # type: ignore[index]
         times.append(top["Execution Time"])
         used = ",".join(sorted(_indexes(top["Plan"])))
@@ -105,7 +105,7 @@ def _run(copy: str) -> None:
         started = time.perf_counter()
         if conn.execute("SELECT 1 FROM pg_available_extensions WHERE name = 'hypopg'").fetchone():
             conn.execute("CREATE EXTENSION hypopg")
-        conn.execute(PLANT.replace("{rows}", str(ROWS)))  # type: ignore[arg-type]  # bench DDL
+        conn.execute(PLANT.replace("{rows}", str(ROWS)))  # bench DDL
         print(f"\nindex methods: {ROWS:,} rows planted in {time.perf_counter() - started:.1f} s")
         before = {shape: _timed(conn, query) for shape, query in SHAPES.items()}
     with (

@@ -120,7 +120,7 @@ def setup(admin: psycopg.Connection) -> None:
     admin.execute("CREATE TYPE status AS ENUM ('open', 'closed')")
     for i in range(TABLES):
         rows = BIG_ROWS if i < 2 * QUERIED else SMALL_ROWS
-        admin.execute(TABLE.format(t=name(i), rows=rows))  # type: ignore[arg-type]  # bench DDL
+        admin.execute(TABLE.format(t=name(i), rows=rows))  # bench DDL
     admin.execute("ANALYZE")
     admin.execute("RESET search_path")
 

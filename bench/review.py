@@ -122,7 +122,7 @@ def main() -> None:
             "updated_at timestamptz NOT NULL DEFAULT now())"
         )
         for n in range(FILES * PER_FILE):
-            admin.execute(table_ddl(n))  # type: ignore[arg-type]  # bench DDL
+            admin.execute(table_ddl(n))  # bench DDL
         admin.execute("ANALYZE")
     try:
         with tempfile.TemporaryDirectory() as folder:

@@ -87,7 +87,7 @@ def run_ddl(admin: psycopg.Connection, schema: str, ddl: str) -> None:
     """Run trusted test DDL (several statements) with the test schema first on the search path."""
     admin.execute(sql.SQL("SET search_path TO {}, public").format(sql.Identifier(schema)))
     try:
-        admin.execute(ddl)  # type: ignore[arg-type]  # test DDL, several statements
+        admin.execute(ddl)  # test DDL, several statements
     finally:
         admin.execute("RESET search_path")
 

@@ -43,7 +43,7 @@ def sample(scratch_url) -> GeneratedModels:
     """The demo's sample schema, built in the public schema of the scratch database."""
     reset_schema(scratch_url, "public")
     with psycopg.connect(scratch_url, autocommit=True) as conn:
-        conn.execute(SAMPLE_DDL)  # type: ignore[arg-type]  # trusted test DDL
+        conn.execute(SAMPLE_DDL)  # trusted test DDL
     return generate_code(reflect(scratch_url))
 
 

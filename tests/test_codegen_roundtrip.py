@@ -126,7 +126,7 @@ def round_trip(
     reset_schema(scratch_url, schema)
     with psycopg.connect(scratch_url, autocommit=True) as conn:
         conn.execute(sql.SQL("SET search_path TO {}").format(sql.Identifier(schema)))
-        conn.execute(ddl)  # type: ignore[arg-type]  # trusted test DDL
+        conn.execute(ddl)  # trusted test DDL
     source = reflect(scratch_url, schema)
     result = generate_code(source, **options)
     code = result.code if plant is None else result.code.replace(*plant)
@@ -432,7 +432,7 @@ def test_generated_models_insert_read_and_cascade(scratch_url, tmp_path):
     """Server defaults fill omitted fields, relationships load both ways, deletes cascade."""
     reset_schema(scratch_url, "public")
     with psycopg.connect(scratch_url, autocommit=True) as conn:
-        conn.execute(SAMPLE_DDL)  # type: ignore[arg-type]  # trusted test DDL
+        conn.execute(SAMPLE_DDL)  # trusted test DDL
     code = generate_code(reflect(scratch_url)).code
     reset_schema(scratch_url, "public")
     path = tmp_path / "generated_models.py"

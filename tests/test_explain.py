@@ -150,7 +150,7 @@ def test_explain_misestimate_fix_creates_statistics_that_work(admin, events, ro)
     (before,) = [f for f in explain_query(ro, query, analyze=True).findings if f.code == "EXP002"]
     assert "ON a, b FROM" in (before.fix or "")
     statistics = (before.fix or "").split("the columns are correlated:\n")[1]
-    admin.execute(statistics)  # type: ignore[arg-type]  # our own DDL, two statements
+    admin.execute(statistics)  # our own DDL, two statements
     after = explain_query(ro, query, analyze=True)
     assert "EXP002" not in {f.code for f in after.findings}, render_explain(after)
 

@@ -92,8 +92,8 @@ def _plant(url: str, ddl: str, extensions: tuple[str, ...] = ()) -> None:
                 "SELECT 1 FROM pg_available_extensions WHERE name = %s", (extension,)
             ).fetchone()
             if available:
-                conn.execute(f"CREATE EXTENSION IF NOT EXISTS {extension}")  # type: ignore[arg-type]
-        conn.execute(ddl)  # type: ignore[arg-type]  # trusted test DDL
+                conn.execute(f"CREATE EXTENSION IF NOT EXISTS {extension}")
+        conn.execute(ddl)  # trusted test DDL
         conn.execute("ANALYZE")
 
 
@@ -413,7 +413,7 @@ def _run_workload(url: str) -> None:
     """Run each query once, as the application would, so the new indexes count as used."""
     with psycopg.connect(url, autocommit=True) as conn:
         for query in CONVERGE_QUERIES:
-            conn.execute(query).fetchall()  # type: ignore[arg-type]
+            conn.execute(query).fetchall()
         conn.execute("SELECT pg_stat_force_next_flush()")
 
 

@@ -196,7 +196,7 @@ def test_check_query_refuses_with_allow_dml(admin, victim, text):
 )
 def test_plan_refuses_stacked_text_even_without_the_check(admin, victim, ro, text):
     # The transport is the second line of defence: the extended protocol takes one statement.
-    unchecked = CheckedQuery(sql=text, kind="select", tree=None, param_count=text.count("$1"))  # type: ignore[arg-type]
+    unchecked = CheckedQuery(sql=text, kind="select", tree=None, param_count=text.count("$1"))
     ro.execute(sql.SQL("SET LOCAL search_path TO {}").format(sql.Identifier(victim)))
     with pytest.raises(Unsupported, match="multiple commands"):
         plan(ro, unchecked)

@@ -390,14 +390,14 @@ def test_spec_to_snapshot_uses_catalog_spellings() -> None:
 def test_spec_to_snapshot_matches_what_postgres_builds(admin, schema, ro) -> None:
     spec = parse_spec(SNAPSHOT_SPEC)
     wanted = spec_to_snapshot(spec, schema)
-    admin.execute(f'SET search_path TO "{schema}"')  # type: ignore[arg-type]
+    admin.execute(f'SET search_path TO "{schema}"')
     try:
         for enum in wanted.enums:
             labels = ", ".join(f"'{v}'" for v in enum.values)
-            admin.execute(f'CREATE TYPE "{schema}"."{enum.name}" AS ENUM ({labels})')  # type: ignore[arg-type]
+            admin.execute(f'CREATE TYPE "{schema}"."{enum.name}" AS ENUM ({labels})')
         admin.execute("CREATE TABLE users (id text PRIMARY KEY)")
         for table in wanted.tables:
-            admin.execute(create_table_ddl(table))  # type: ignore[arg-type]
+            admin.execute(create_table_ddl(table))
     finally:
         admin.execute("RESET search_path")
     assert check_drift(spec, fetch_snapshot(ro, schema)) == []
@@ -450,9 +450,9 @@ CREATE INDEX ON team_project_performance_daily_snapshots_by_team ("position");
 def test_spec_to_snapshot_names_match_what_postgres_creates(admin, schema, ro) -> None:
     """Unnamed keys, checks and indexes get the names Postgres gives them, long names included."""
     spec = parse_spec(f"```sql\n{LONG_NAMES_SQL}```\n")
-    admin.execute(f'SET search_path TO "{schema}"')  # type: ignore[arg-type]
+    admin.execute(f'SET search_path TO "{schema}"')
     try:
-        admin.execute(LONG_NAMES_SQL)  # type: ignore[arg-type]
+        admin.execute(LONG_NAMES_SQL)
     finally:
         admin.execute("RESET search_path")
     db = fetch_snapshot(ro, schema)

@@ -369,7 +369,7 @@ PLANTED = [
 def test_the_checksum_sees_a_planted_change(watched: dict[str, Any], statement: str):
     sentinel = watched["sentinel"]
     with sentinel.transaction(force_rollback=True):
-        sentinel.execute(statement)  # type: ignore[arg-type]  # trusted test SQL
+        sentinel.execute(statement)  # trusted test SQL
         assert sentinel.execute(CHECKSUM).fetchone()[0] != watched["checksum"]
     assert sentinel.execute(CHECKSUM).fetchone()[0] == watched["checksum"]
 
