@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 import pytest
@@ -60,6 +61,12 @@ TYPES = ["text", "integer", "bigint", "boolean", "character varying(20)", "jsonb
          "timestamp with time zone", "numeric(10,2)", "text[]", "uuid", "enum"]  # fmt: skip
 
 
+def other_than(taken: Iterable[str]) -> Callable[[str], bool]:
+    """A filter for names not in taken, bound now (not when a loop moves on)."""
+    names = frozenset(taken)
+    return lambda name: name not in names
+
+
 def literal(value: str) -> str:
     """A SQL string literal, as pg_get_expr prints a text default."""
     return "'" + value.replace("'", "''") + "'"
@@ -74,11 +81,12 @@ def snapshots(draw: st.DrawFn) -> SchemaSnapshot:
         return f"{name}_{next(counter)}"
 
     labels = draw(st.lists(NAME, min_size=1, max_size=3, unique=True))
-    enum = EnumType(schema="public", name=draw(NAME), values=labels)
+    enum = EnumType(schema_name="public", name=draw(NAME), values=labels)
     # a table's row type has the table's name: an enum may not share it
-    table_name = NAME.filter(lambda n, enum=enum.name: n != enum)
-    table_names = draw(st.lists(table_name, min_size=1, max_size=3, unique=True))
-    tables = []
+    table_names = draw(
+        st.lists(NAME.filter(other_than([enum.name])), min_size=1, max_size=3, unique=True)
+    )
+    tables: list[Table] = []
     for number, table_name in enumerate(table_names):
         names = draw(st.lists(COLUMN_NAME, min_size=2, max_size=4, unique=True))
         columns, checks = [], []
@@ -112,7 +120,7 @@ def snapshots(draw: st.DrawFn) -> SchemaSnapshot:
                 )
         foreign_keys = []
         if number > 0:
-            fk_column = draw(COLUMN_NAME.filter(lambda n, taken=frozenset(names): n not in taken))
+            fk_column = draw(COLUMN_NAME.filter(other_than(names)))
             columns.append(Column(name=fk_column, type="integer", nullable=True))
             foreign_keys.append(
                 ForeignKey(
@@ -128,7 +136,7 @@ def snapshots(draw: st.DrawFn) -> SchemaSnapshot:
             )
         tables.append(
             Table(
-                schema="public",
+                schema_name="public",
                 name=table_name,
                 owner="postgres",
                 comment=draw(COMMENT),
@@ -150,7 +158,7 @@ def snapshots(draw: st.DrawFn) -> SchemaSnapshot:
         )
     role = RoleInfo(name="postgres", superuser=False, bypass_rls=False, can_write=False)
     return SchemaSnapshot(
-        schema="public", server_version=150000, database="x", role=role, tables=tables,
+        schema_name="public", server_version=150000, database="x", role=role, tables=tables,
         enums=[enum],
     )  # fmt: skip
 
