@@ -51,7 +51,8 @@ def headings(n: int) -> str:
 
 def table_header_row(n: int) -> str:
     """A Markdown table whose header row is n characters long (cells `h0 | h1 | …`)."""
-    cells, size = [], 0
+    cells: list[str] = []
+    size = 0
     while size < n:
         cells.append(f"h{len(cells)}")
         size += len(cells[-1]) + 3

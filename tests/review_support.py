@@ -56,9 +56,9 @@ def apply_corrections(root: Path, review: ModelReview) -> int:
     by_file: dict[str, list[tuple[int, str, list[str]]]] = {}
     for model in review.models:
         if model.corrected_class:
-            file, line = model.location.rsplit(":", 1)
+            file, lineno = model.location.rsplit(":", 1)
             by_file.setdefault(file, []).append(
-                (int(line), model.corrected_class, model.corrected_imports)
+                (int(lineno), model.corrected_class, model.corrected_imports)
             )
     for file, items in by_file.items():
         path = root / file

@@ -13,6 +13,7 @@ import pytest
 from psycopg import sql
 
 from tools.catalog import fetch_snapshot
+from tools.catalog.models import CheckConstraint, ForeignKey, UniqueConstraint
 from tools.catalog.text import Quoter
 
 ZOO = """
@@ -109,7 +110,12 @@ def our_definitions(conn: psycopg.Connection, schema: str, tables=None):
     for table in snapshot.tables:
         for index in table.indexes:
             out[table.name, "index", index.name] = index.definition
-        for record in (*table.foreign_keys, *table.unique_constraints, *table.check_constraints):
+        constraints: list[ForeignKey | UniqueConstraint | CheckConstraint] = [
+            *table.foreign_keys,
+            *table.unique_constraints,
+            *table.check_constraints,
+        ]
+        for record in constraints:
             out[table.name, "constraint", record.name] = record.definition
     return out, snapshot
 

@@ -330,6 +330,7 @@ def test_long_foreign_key_fix_is_named_as_postgres_names_it(
     ddl(accounts + f"CREATE TABLE {LONG_TABLE} (id bigint PRIMARY KEY, {LONG_COLUMN} bigint);")
     [missing] = compare_spec_to_database(ro, spec, schema=schema).findings
     assert missing.code == "DRIFT008"
+    assert missing.fix is not None
     assert f"ADD CONSTRAINT {expected} FOREIGN KEY" in missing.fix
     ddl(missing.fix)
     assert compare_spec_to_database(next_call(), spec, schema=schema).findings == []

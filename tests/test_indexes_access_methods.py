@@ -466,6 +466,7 @@ def _assert_sqlmodel_round_trip(url: str, advice: IndexAdvice) -> None:
         for name, cols in columns.items()
     }
     for suggestion in advice.suggestions:
+        assert suggestion.sqlmodel is not None, suggestion  # every index suggestion prints it
         code = suggestion.sqlmodel.split("__table_args__ = ", 1)[1].split("  # on class", 1)[0]
         indexes = eval(code, {"Index": sa.Index, "text": sa.text})  # our own printed code
         table = tables[suggestion.table.split(".")[1]]
@@ -484,6 +485,7 @@ def _assert_sqlmodel_round_trip(url: str, advice: IndexAdvice) -> None:
             for s in ("public", "roundtrip")
         )
     for suggestion in advice.suggestions:
+        assert suggestion.index is not None, suggestion
         assert copied[suggestion.index].replace("roundtrip.", "public.") == public[suggestion.index]
 
 
@@ -492,6 +494,7 @@ def _assert_generate_model_reads_them_back(url: str, advice: IndexAdvice, root: 
     with psycopg.connect(url) as conn:
         code = generate_model(conn, "database", schema="public", project_root=root).code
     for suggestion in advice.suggestions:
+        assert suggestion.index is not None and suggestion.sqlmodel is not None, suggestion
         start = code.index(f'"{suggestion.index}"')
         call = code[start : code.index(")\n", start)]
         assert f'postgresql_using="{suggestion.method}"' in call, call

@@ -43,7 +43,9 @@ def hypopg(hypopg_available: bool, server_version: int) -> None:
 
 
 def _hypothetical(conn: psycopg.Connection) -> int:
-    return conn.execute("SELECT count(*) FROM hypopg_list_indexes").fetchone()[0]
+    row = conn.execute("SELECT count(*) FROM hypopg_list_indexes").fetchone()
+    assert row is not None  # count(*) always returns its row
+    return row[0]
 
 
 def _workload(advice):

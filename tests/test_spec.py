@@ -362,8 +362,10 @@ def test_spec_to_snapshot_uses_catalog_spellings() -> None:
     assert snapshot.role.name == "spec" and not snapshot.role.can_write
     assert [t.name for t in snapshot.tables] == ["organizations", "tasks"]
     organizations = snapshot.table("organizations")
-    assert organizations.comment == "Organizations own everything."  # type: ignore[union-attr]
-    name = organizations.column("name")  # type: ignore[union-attr]
+    assert organizations is not None
+    assert organizations.comment == "Organizations own everything."
+    name = organizations.column("name")
+    assert name is not None
     assert (name.type, name.nullable, name.comment) == (
         "character varying(255)",
         False,

@@ -341,7 +341,7 @@ HOSTILE_VALUES = {
     "rtl": "app\u202e\u2066evil\u2069",
 }
 # Every string argument of every tool, with the server-free ones marked for speed.
-STRING_ARGUMENTS = [
+STRING_ARGUMENTS: list[tuple[str, str, dict[str, Any]]] = [
     ("reflect_database", "schema", {}),
     ("reflect_database", "tables", {"schema": "app"}),
     ("reflect_database", "cursor", {"schema": "app"}),
