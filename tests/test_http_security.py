@@ -51,6 +51,7 @@ def http_server(
         stderr=subprocess.PIPE,
         text=True,
     )
+    assert process.stderr is not None  # stderr=PIPE
     try:
         line = process.stderr.readline().strip()  # the first line says where it listens
         yield process, port, line

@@ -8,12 +8,14 @@ from __future__ import annotations
 import os
 import subprocess
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote
 
 import httpx2
 import pytest
 from mcp import Client
 from mcp.client.stdio import StdioServerParameters, stdio_client
+from mcp.types import TextContent
 
 from server.app import build_server
 from server.config import load_settings
@@ -31,7 +33,7 @@ PLAIN = "Alpha9qBravo7wCharlie5e"
 USER = "pga_secret_user"
 
 
-def _urls(port: int, dbname: str) -> dict[str, str]:
+def _urls(port: int | str, dbname: str) -> dict[str, str]:
     base = f"127.0.0.1:{port}/{dbname}"
     return {
         "encoded": f"postgresql://{USER}:{quote(PASSWORD, safe='')}@{base}",
@@ -72,7 +74,10 @@ def psycopg_parts(url: str) -> dict[str, str]:
     from psycopg.conninfo import conninfo_to_dict
 
     options = conninfo_to_dict(url)
-    return {"port": options.get("port", "5432"), "dbname": options.get("dbname", "postgres")}
+    return {
+        "port": str(options.get("port", 5432)),
+        "dbname": str(options.get("dbname", "postgres")),
+    }
 
 
 def _env(url: str, root: Path) -> dict[str, str]:
@@ -115,7 +120,7 @@ def test_review_and_demo_never_print_the_password(urls, case, tmp_path, schema, 
     assert _leaks(output) == [], output[-2000:]
 
 
-CALLS = [
+CALLS: list[tuple[str, dict[str, Any]]] = [
     ("reflect_database", {"schema": "public", "tables": ["nope"]}),
     ("explain_query", {"sql": "SELECT 1"}),
     ("explain_query", {"sql": "SELECT * FROM no_such_table"}),
@@ -127,7 +132,10 @@ async def _session(client: Client) -> str:
     texts = []
     for name, arguments in CALLS:
         result = await client.call_tool(name, arguments)
-        texts += [content.text for content in result.content] + [str(result.structured_content)]
+        for content in result.content:
+            assert isinstance(content, TextContent), content
+            texts.append(content.text)
+        texts.append(str(result.structured_content))
     for uri in ("pgarchitect://spec", "pgarchitect://checklist", "pgarchitect://schema/public"):
         try:
             texts += [str(content) for content in (await client.read_resource(uri)).contents]

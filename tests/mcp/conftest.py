@@ -14,6 +14,8 @@ from pathlib import Path
 import pytest
 from mcp import Client
 from mcp.client.stdio import StdioServerParameters
+from mcp.server.mcpserver import MCPServer
+from mcp.types import CallToolResult, TextContent
 
 from server.app import build_server
 from server.config import load_settings
@@ -31,6 +33,13 @@ def server_env(pg_url: str, project_root: Path) -> dict[str, str]:
         PGARCHITECT_LOG_LEVEL="WARNING",
     )
     return env
+
+
+def first_text(result: CallToolResult) -> str:
+    """The text of a tool answer's first block (the JSON, or the error sentence)."""
+    block = result.content[0]
+    assert isinstance(block, TextContent), block
+    return block.text
 
 
 def free_port() -> int:
@@ -74,6 +83,7 @@ def http_server(pg_url: str, project_root: Path) -> Iterator[str]:
     finally:
         process.terminate()
         process.wait(timeout=10)
+        assert process.stderr is not None  # stderr=PIPE
         process.stderr.close()
 
 
@@ -90,7 +100,7 @@ def connect(request, pg_url: str, project_root: Path) -> Callable[..., object]:
                 server = build_server(load_settings(project_root=project_root))
             finally:
                 os.environ.pop("DATABASE_URL")
-            target: object = server
+            target: MCPServer | StdioServerParameters | str = server
         elif transport == "stdio":
             target = StdioServerParameters(
                 command=str(EXECUTABLE), args=["serve"], env=server_env(pg_url, project_root)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import os
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -29,6 +29,7 @@ from server.config import load_settings
 from server.db import read_only_transaction
 from server.demo import load_sample
 from tests.conftest import SHARED, run_ddl
+from tests.mcp.conftest import first_text
 
 ENVELOPE = ("notice", "next_cursor", "continued")
 CORPUS = SHARED / "corpus" / "specs"
@@ -61,11 +62,12 @@ async def walk(client: Client, tool: str, arguments: dict[str, Any], budget: int
     while True:
         given = dict(arguments, **({"cursor": pages[-1]["next_cursor"]} if pages else {}))
         result = await client.call_tool(tool, given)
-        assert not result.is_error, result.content[0].text
+        text = first_text(result)
+        assert not result.is_error, text
         page = result.structured_content
         assert "notice" in page and "next_cursor" in page, sorted(page)
-        assert result.content[0].text == dumps(page)  # the text block is the same compact JSON
-        assert len(result.content[0].text) <= budget, (len(pages), len(result.content[0].text))
+        assert text == dumps(page)  # the text block is the same compact JSON
+        assert len(text) <= budget, (len(pages), len(text))
         pages.append(page)
         if page["next_cursor"] is None:
             return pages
@@ -145,7 +147,7 @@ def in_process(pg_url: str, root: Path, tool: str, arguments: dict[str, Any]) ->
     """What the tool returns called as a plain function, with what the server fills in."""
     from tools import codegen, indexes, isolation
 
-    calls = {
+    calls: dict[str, Callable[..., BaseModel]] = {
         "validate_isolation": isolation.validate_isolation,
         "suggest_indexes": indexes.suggest_indexes,
         "generate_model": lambda conn, **kw: codegen.generate_model(conn, project_root=root, **kw),

@@ -322,10 +322,12 @@ def _files(root: Path) -> dict[str, tuple[int, int]]:
 def watched(corpus_url: str, project: Path) -> Iterator[dict[str, Any]]:
     """What must not change: the checksum, the files, and a sentinel backend kept open."""
     with psycopg.connect(corpus_url, autocommit=True) as sentinel:
+        checksum = sentinel.execute(CHECKSUM).fetchone()
+        assert checksum is not None  # an aggregate: always one row
         yield {
             "sentinel": sentinel,
             "pid": sentinel.info.backend_pid,
-            "checksum": sentinel.execute(CHECKSUM).fetchone()[0],
+            "checksum": checksum[0],
             "files": _files(project),
             "repository": set(_files(ROOT)),  # paths only: someone may be editing a file
         }
@@ -339,10 +341,10 @@ async def _call(client: Client, attack: Case) -> tuple[bool, str]:
     """(is_error, text) of one case, resources included."""
     if attack.tool == "resource":
         try:
-            result = await client.read_resource(attack.arguments["uri"])
+            resource = await client.read_resource(attack.arguments["uri"])
         except MCPError as err:
             return True, str(err)
-        return False, " ".join(getattr(c, "text", "") for c in result.contents)
+        return False, " ".join(getattr(c, "text", "") for c in resource.contents)
     result = await client.call_tool(attack.tool, attack.arguments)
     return result.is_error, _text(result)
 

@@ -10,6 +10,7 @@ from mcp import Client
 
 from server.app import build_server
 from server.config import load_settings
+from tests.mcp.conftest import first_text
 from tests.review_support import MODELS
 
 SPEC = """# Schema
@@ -40,6 +41,7 @@ async def test_review_models_is_served_with_the_project_spec(tmp_path, pg_url) -
     async with Client(_server(tmp_path, pg_url), read_timeout_seconds=60) as client:
         tools = {tool.name: tool for tool in (await client.list_tools()).tools}
         tool = tools["review_models"]
+        assert tool.annotations is not None
         assert tool.annotations.read_only_hint is True
         assert {"paths", "schema", "against", "cursor"} <= set(tool.input_schema["properties"])
         assert not {"project_root", "spec", "budget"} & set(tool.input_schema["properties"])
@@ -59,5 +61,5 @@ async def test_review_models_refuses_paths_outside_the_root(tmp_path, pg_url) ->
             "review_models", {"paths": ["../elsewhere.py"], "against": ["spec"]}
         )
     assert result.is_error
-    text = result.content[0].text
+    text = first_text(result)
     assert "outside the project root" in text and "Traceback" not in text
