@@ -35,7 +35,7 @@ import psycopg
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.reflect import SCHEMA, build_schema, database_url, drop_schema, ours  # noqa: E402
+from reflect import SCHEMA, build_schema, database_url, drop_schema, ours  # noqa: E402
 
 BUDGET = 60_000
 ARGUMENTS = {"schema": SCHEMA, "detail": "full"}
