@@ -128,7 +128,7 @@ def _run(copy: str) -> None:
         built = time.perf_counter() - started
     with psycopg.connect(copy, autocommit=True) as conn:
         after = {shape: _timed(conn, query) for shape, query in SHAPES.items()}
-        sizes = dict(
+        sizes: dict[str, int] = dict(
             conn.execute(
                 "SELECT relname, pg_relation_size(oid) FROM pg_class WHERE relkind = 'i'"
             ).fetchall()
@@ -150,7 +150,7 @@ def _run(copy: str) -> None:
     print("\n| index | estimated | real | estimate / real |")
     print("|---|---:|---:|---:|")
     for s in advice.suggestions:
-        real = sizes.get(s.index, 0)
+        real = sizes.get(s.index, 0) if s.index else 0
         estimate = s.size_bytes or 0
         ratio = f"{estimate / real:.2f}" if real else "-"
         print(f"| {s.index} | {estimate / 1048576:.1f} MB | {real / 1048576:.1f} MB | {ratio} |")

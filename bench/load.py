@@ -132,6 +132,7 @@ def http_server(url: str, root: Path) -> Iterator[tuple[subprocess.Popen, str]]:
     process = subprocess.Popen(
         [*command, "--port", str(port)], env=env, stderr=subprocess.PIPE, text=True
     )
+    assert process.stderr is not None  # stderr=PIPE
     try:
         line = process.stderr.readline().strip()
         if "listening on" not in line:
@@ -165,12 +166,13 @@ class SessionSampler:
     def _run(self) -> None:
         with psycopg.connect(self.url, autocommit=True, application_name="bench") as conn:
             while not self._stop.is_set():
-                (count,) = conn.execute(
+                row = conn.execute(
                     "SELECT count(*) FROM pg_stat_activity"
                     " WHERE application_name = 'pgarchitect' AND datname = %s",
                     (self.dbname,),
                 ).fetchone()
-                self.most, self.samples = max(self.most, count), self.samples + 1
+                assert row is not None  # count(*) always returns its row
+                self.most, self.samples = max(self.most, row[0]), self.samples + 1
                 time.sleep(0.02)
 
     def __enter__(self) -> SessionSampler:
@@ -198,7 +200,11 @@ def baseline_calls(root: Path) -> list[Callable[[psycopg.Connection], object]]:
         "explain_query": lambda conn, args: explain.explain_query(conn, **args),
         "read_schema_spec": lambda _conn, _args: read_spec(),
     }
-    return [lambda conn, tool=tool, args=args: plain[tool](conn, args) for tool, args in MIX]
+
+    def call(tool: str, args: dict[str, Any]) -> Callable[[psycopg.Connection], object]:
+        return lambda conn: plain[tool](conn, args)
+
+    return [call(tool, args) for tool, args in MIX]
 
 
 def run_baseline(database: Database, root: Path, count: int) -> float:
@@ -221,6 +227,7 @@ async def run_clients(
     """Calls per second of `clients` sessions x `calls` calls at once, their latencies (s) and
     the number of errors."""
     from mcp import Client
+    from mcp.types import TextContent
 
     ready, start = asyncio.Barrier(clients + 1), asyncio.Event()
     latencies: list[float] = []
@@ -229,7 +236,7 @@ async def run_clients(
     async def client(number: int) -> None:
         async with Client(mcp_url, read_timeout_seconds=120) as session:
             if not validate:
-                session.session.validate_tool_result = skip_validation  # type: ignore[method-assign]
+                session.session.validate_tool_result = skip_validation  # type: ignore[assignment]
             await ready.wait()
             await start.wait()
             for index in range(calls):
@@ -242,7 +249,9 @@ async def run_clients(
                     continue
                 latencies.append(time.perf_counter() - began)
                 if result.is_error:
-                    errors.append(f"{tool}: {result.content[0].text}")
+                    block = result.content[0]
+                    text = block.text if isinstance(block, TextContent) else repr(block)
+                    errors.append(f"{tool}: {text}")
 
     async with asyncio.TaskGroup() as group:
         for number in range(clients):
@@ -282,7 +291,9 @@ def main() -> int:
     with project_root() as root, bench_database(database_url()) as url:
         database = Database(url, max_size=POOL_SIZE)
         # Its own name, so that the sampler counts the server's sessions alone.
-        database.pool.kwargs = {**database.pool.kwargs, "application_name": "bench-baseline"}
+        kwargs = database.pool.kwargs
+        assert isinstance(kwargs, dict), kwargs  # Database passes connect_kwargs(), a dict
+        database.pool.kwargs = {**kwargs, "application_name": "bench-baseline"}
         database.open()
         run_baseline(database, root, len(MIX))  # imports and caches, like the server's warm-up
         with http_server(url, root) as (process, mcp_url):

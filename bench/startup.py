@@ -39,12 +39,14 @@ def import_sdk() -> float:
 
 
 def send(process: subprocess.Popen, message: dict) -> None:
+    assert process.stdin is not None  # stdin=PIPE
     process.stdin.write((json.dumps(message) + "\n").encode())
     process.stdin.flush()
 
 
 def answer(process: subprocess.Popen, request_id: int) -> dict:
     """The next response with this id (notifications and logs are skipped)."""
+    assert process.stdout is not None  # stdout=PIPE
     while True:
         line = process.stdout.readline()
         if not line:
@@ -77,6 +79,7 @@ def serve() -> tuple[float, float]:
         assert len(tools) >= 7, tools
         listed = time.perf_counter() - started - initialized
     finally:
+        assert process.stdin is not None and process.stdout is not None  # both PIPE
         process.stdin.close()
         process.wait(timeout=10)
         process.stdout.close()
