@@ -205,7 +205,8 @@ def test_drift_fix_ddl_closes_the_gap(ro, schema, ddl, admin, next_call) -> None
         CLEAN.replace(TASKS, "").replace("name varchar(200) NOT NULL,", "name text,"),
     )
     for finding in report.findings:
-        ddl(finding.fix.replace(f"{schema}.", ""))  # type: ignore[union-attr]
+        assert finding.fix is not None, finding  # every drift here has its DDL
+        ddl(finding.fix.replace(f"{schema}.", ""))
     after = compare_spec_to_database(next_call(), parse_spec(SPEC), schema=schema)
     assert after.findings == [], render_drift(after)
 

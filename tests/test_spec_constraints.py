@@ -260,7 +260,8 @@ def test_description_foreign_key_is_read_as_a_guess(description: str, table: str
 
 def test_description_foreign_key_to_a_table_defined_nowhere_is_warned() -> None:
     spec = _described("references ghosts(id)")
-    assert _column(spec, "tasks", "owner_id").references.table == "ghosts"  # type: ignore[union-attr]
+    ref = _column(spec, "tasks", "owner_id").references
+    assert ref is not None and ref.table == "ghosts"
     assert _warnings(spec, 5) == [
         "tasks.owner_id references 'ghosts', defined nowhere",
         "tasks.owner_id: read references ghosts(id) from the description (guessed)",
