@@ -74,7 +74,8 @@ def _timed(conn: psycopg.Connection, query: str) -> tuple[float, str]:
     times, used = [], ""
     for _ in range(RUNS):
         row = conn.execute("EXPLAIN (ANALYZE, FORMAT JSON) " + query).fetchone()
-        top = row[0][0]  # type: ignore[index]
+        assert row is not None  # EXPLAIN always returns its plan
+        top = row[0][0]
         times.append(top["Execution Time"])
         used = ",".join(sorted(_indexes(top["Plan"])))
     return statistics.median(times), used
