@@ -278,6 +278,11 @@ class Fingerprinting:
         except BaseException as err:  # handed to the caller's thread by result()
             self._outcome.append(err)
 
+    def join(self) -> None:
+        """Wait until the thread is off the connection (if it ever started)."""
+        if self._thread is not None:
+            self._thread.join()
+
     def result(self) -> str | None:
         """The fingerprint, or None when it was never needed; its error, raised here."""
         if self._thread is None:
@@ -312,4 +317,5 @@ def answer_pages(
     finally:
         if collecting:
             gc.enable()
+        marking.join()  # a cut that failed still waits: the transaction ends after the thread
     return pages, marking.result()

@@ -93,3 +93,22 @@ def test_a_failing_fingerprint_fails_the_call():
 
     with pytest.raises(ConfigError, match="fingerprint query failed"):
         _pages(["x" * 100] * 200, take)
+
+
+def test_a_cut_that_fails_waits_for_the_fingerprint_to_leave_the_connection():
+    finished: list[str] = []
+
+    def take() -> str:
+        time.sleep(0.2)  # the query still running when the cut fails
+        finished.append("fingerprint")
+        return "mark"
+
+    def call(cursor: str) -> str:
+        if cursor != "x" * 24:  # the room is measured first; a page's notice then fails
+            raise RuntimeError("the cut failed")
+        return f"t(cursor={cursor!r})"
+
+    compactor = Compactor(Rows.model_json_schema(by_alias=True, mode="serialization"))
+    with pytest.raises(RuntimeError, match="the cut failed"):
+        answer_pages(Rows(rows=["x" * 100] * 200), compactor, "t", 5_000, call, "k" * 16, take)
+    assert finished == ["fingerprint"]
