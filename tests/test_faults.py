@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from mcp import Client
+from mcp.types import CallToolResult
 
 from server.app import build_server
 from server.config import load_settings
@@ -129,7 +130,7 @@ async def test_a_call_cut_by_a_restart_says_so_and_the_next_one_reconnects(
 
     async with _client(embedded.url, tmp_path, monkeypatch, PGARCHITECT_ALLOW_ANALYZE="on") as c:
         assert not (await _reflect(c))[0]
-        cut: list = []
+        cut: list[CallToolResult] = []
 
         async def slow_call() -> None:
             cut.append(await c.call_tool("explain_query", {"sql": SLOW, "analyze": True}))
@@ -139,7 +140,7 @@ async def test_a_call_cut_by_a_restart_says_so_and_the_next_one_reconnects(
             await anyio.sleep(1)  # the statement runs
             await anyio.to_thread.run_sync(embedded.stop)  # fast: its backend is terminated
             await anyio.to_thread.run_sync(embedded.start)
-        text = cut[0].content[0].text
+        text = first_text(cut[0])
         assert cut[0].is_error and "database connection problem" in text, text
         assert "the next call reconnects" in text and "Traceback" not in text
         failed, text = await _reflect(c)

@@ -8,7 +8,7 @@ from server.app import build_server
 from server.config import load_settings
 from server.demo import SAMPLE_ROLE, load_sample
 from tests.conftest import run_ddl
-from tests.mcp.conftest import prompt_text
+from tests.mcp.conftest import first_text, prompt_text
 
 
 async def test_design_table_uses_the_spec_tenant_column_and_optimize_query_its_steps(connect):
@@ -65,7 +65,7 @@ async def test_a_long_call_reports_progress_when_the_client_asks(connect, pg_url
             progress_callback=on_progress,
         )
         quiet = await client.call_tool("reflect_database", {"schema": schema})
-    assert not result.is_error, result.content[0].text
+    assert not result.is_error, first_text(result)
     assert result.structured_content["probe"]["tenant_setting"] == "app.org_id"
     assert seen and seen[-1][0] == seen[-1][1], seen  # the last one says it is done
     assert all(message and message.startswith("live probe") for _p, _t, message in seen)
