@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import os
 import subprocess
 import sys
@@ -28,10 +29,14 @@ def run_cli(*args: str, env: dict[str, str] | None = None, timeout: float = 180)
     )
 
 
+def subcommands() -> dict[str, argparse.ArgumentParser]:
+    """The command's subparsers, by name (argparse keeps them in its one _SubParsersAction)."""
+    (action,) = [a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction)]
+    return action.choices
+
+
 def test_every_subcommand_help_has_an_example():
-    parser = build_parser()
-    commands = parser._subparsers._group_actions[0].choices  # argparse keeps them here
-    for name, sub in commands.items():
+    for name, sub in subcommands().items():
         assert "example" in sub.format_help(), name
 
 
@@ -99,9 +104,10 @@ def test_readme_names_every_command_tool_and_setting():
     from server.config import Settings
 
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    for command in build_parser()._subparsers._group_actions[0].choices:
+    for command in subcommands():
         assert f"pgarchitect {command}" in readme, command
-    for field in Settings.model_fields.values():
+    for name, field in Settings.model_fields.items():
+        assert isinstance(field.validation_alias, str), name  # every setting has its variable
         assert field.validation_alias in readme, field.validation_alias
     import asyncio
 

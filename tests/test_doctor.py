@@ -94,7 +94,9 @@ def test_fixing_every_warning_brings_doctor_to_exit_0(admin, database, project):
                 "WHERE name IN ('hypopg', 'pg_stat_statements')"
             )
         }
-        preloaded = conn.execute("SHOW shared_preload_libraries").fetchone()[0]
+        row = conn.execute("SHOW shared_preload_libraries").fetchone()
+        assert row is not None  # SHOW always returns its row
+        preloaded = row[0]
         if len(available) < 2 or "pg_stat_statements" not in preloaded:
             pytest.skip("needs HypoPG and a preloaded pg_stat_statements")
         role = f"t_ro_{secrets.token_hex(3)}"

@@ -23,6 +23,7 @@ from server.app import build_server
 from server.config import load_settings
 from server.edge import message_for
 from tests.conftest import run_ddl
+from tests.mcp.conftest import first_text
 from tools.errors import ConfigError
 from tools.review import review_models
 from tools.spec import read_schema_spec
@@ -165,7 +166,7 @@ async def test_a_definition_too_deep_to_print_is_a_database_limit_over_mcp(
     async with Client(build_server(load_settings(project_root=tmp_path))) as client:
         result = await client.call_tool("reflect_database", {"schema": schema})
         again = await client.call_tool("explain_query", {"sql": "SELECT 1"})
-    text = result.content[0].text
+    text = first_text(result)
     assert result.is_error and "SQLSTATE 54001 (statement_too_complex)" in text, text
     assert "pass tables=[...]" in text
     assert not any(word in text for word in NOT_A_CONNECTION_PROBLEM), text
@@ -189,7 +190,7 @@ async def test_an_exhausted_pool_says_the_server_is_busy_over_mcp(
 
         async def call(key: str, tool: str, arguments: dict) -> None:
             result = await client.call_tool(tool, arguments)
-            texts[key] = (result.is_error, result.content[0].text)
+            texts[key] = (result.is_error, first_text(result))
 
         await client.call_tool("explain_query", {"sql": "SELECT 1"})  # the pool holds one
         async with anyio.create_task_group() as group:

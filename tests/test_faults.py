@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from mcp import Client
+from mcp.types import CallToolResult
 
 from server.app import build_server
 from server.config import load_settings
@@ -129,7 +130,7 @@ async def test_a_call_cut_by_a_restart_says_so_and_the_next_one_reconnects(
 
     async with _client(embedded.url, tmp_path, monkeypatch, PGARCHITECT_ALLOW_ANALYZE="on") as c:
         assert not (await _reflect(c))[0]
-        cut: list = []
+        cut: list[CallToolResult] = []
 
         async def slow_call() -> None:
             cut.append(await c.call_tool("explain_query", {"sql": SLOW, "analyze": True}))
@@ -139,7 +140,7 @@ async def test_a_call_cut_by_a_restart_says_so_and_the_next_one_reconnects(
             await anyio.sleep(1)  # the statement runs
             await anyio.to_thread.run_sync(embedded.stop)  # fast: its backend is terminated
             await anyio.to_thread.run_sync(embedded.start)
-        text = cut[0].content[0].text
+        text = first_text(cut[0])
         assert cut[0].is_error and "database connection problem" in text, text
         assert "the next call reconnects" in text and "Traceback" not in text
         failed, text = await _reflect(c)
@@ -159,7 +160,7 @@ async def test_a_statement_timeout_names_the_setting_and_a_narrower_call(
     started = time.monotonic()
     async with client:
         result = await client.call_tool("explain_query", {"sql": SLOW, "analyze": True})
-    text = result.content[0].text
+    text = first_text(result)
     assert result.is_error and time.monotonic() - started < 10
     assert "statement timeout of 0.5 s (PGARCHITECT_STATEMENT_TIMEOUT)" in text
     assert "analyze=False" in text and "raise PGARCHITECT_STATEMENT_TIMEOUT" in text
@@ -173,7 +174,7 @@ async def test_a_call_timeout_names_the_setting_and_a_narrower_call(pg_url, tmp_
     async with client:
         result = await client.call_tool("explain_query", {"sql": SLOW, "analyze": True})
         again = await client.call_tool("explain_query", {"sql": "SELECT 1"})
-    text = result.content[0].text
+    text = first_text(result)
     assert result.is_error and time.monotonic() - started < 5
     assert "took longer than PGARCHITECT_CALL_TIMEOUT (1 s)" in text
     assert "raise PGARCHITECT_CALL_TIMEOUT" in text and "rolled back" in text
@@ -194,7 +195,7 @@ async def test_reading_a_spec_is_bounded_by_the_call_timeout(pg_url, tmp_path, m
         result = await client.call_tool("read_schema_spec", {})
         answered = time.monotonic() - started
         assert (await client.list_tools()).tools  # the loop was never blocked by the parse
-    text = result.content[0].text
+    text = first_text(result)
     assert result.is_error, text
     assert "took longer than PGARCHITECT_CALL_TIMEOUT (0.05 s)" in text
     assert answered < 5, answered

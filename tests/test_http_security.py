@@ -133,6 +133,7 @@ async def test_a_client_with_the_token_calls_tools(secured):
 def test_a_public_address_without_a_token_is_refused_at_start(pg_url, project_root):
     with http_server(pg_url, project_root, host="0.0.0.0") as (process, _port, line):
         assert process.wait(timeout=20) == 2
+        assert process.stderr is not None
         rest = process.stderr.read()
     message = line + rest
     assert "refusing to serve HTTP on '0.0.0.0' without a token" in message

@@ -132,9 +132,11 @@ def test_suggest_indexes_reports_planted_defect(ddl, ro, schema, planted, expect
     for suggestion in advice.suggestions:
         assert suggestion.code == RULES[suggestion.rule].code  # the name is the code's alias
         if suggestion.kind in ("create", "replace"):
+            assert suggestion.ddl is not None, suggestion
             assert suggestion.ddl.startswith("CREATE INDEX CONCURRENTLY IF NOT EXISTS ")
             assert f'ON "{schema}".' in suggestion.ddl
         if suggestion.kind == "drop":
+            assert suggestion.ddl is not None, suggestion
             assert suggestion.ddl.startswith("DROP INDEX CONCURRENTLY IF EXISTS ")
 
 
@@ -194,7 +196,8 @@ def test_unused_index_reports_statistics_window(ddl, ro, schema):
     advice = suggest_indexes(ro, schema)
     unused = [s for s in advice.suggestions if s.rule == "unused_index"]
     assert [s.index for s in unused] == ["big_v"]
-    assert unused[0].size_bytes > 1024 * 1024
+    size = unused[0].size_bytes
+    assert size is not None and size > 1024 * 1024
     assert "0 scans since" in unused[0].rationale
 
 
@@ -211,6 +214,7 @@ def test_low_selectivity_suggests_partial_index_on_rare_value(ddl, ro, schema):
     [step] = [s for s in advice.suggestions if s.rule == "low_selectivity_index"]
     assert (step.kind, step.replaces) == ("replace", ["items_done"])  # one step: build, then drop
     assert step.predicate == 'NOT "done"'
+    assert step.ddl is not None
     create, drop = step.ddl.split(";\n")
     assert create.endswith('WHERE NOT "done"')
     assert drop.startswith("DROP INDEX CONCURRENTLY IF EXISTS ") and drop.endswith('"items_done"')
@@ -251,7 +255,11 @@ def test_index_spec_renders_quoted_ddl_and_sqlmodel():
 
 
 def test_every_rule_has_a_planted_test():
-    planted = {p.values[1][0] for p in PLANTED}
+    planted = set()
+    for param in PLANTED:
+        _, expected = param.values
+        assert isinstance(expected, tuple), param.id
+        planted.add(expected[0])
     assert {rule.name for rule in RULES} - {"workload_index"} == planted
 
 
@@ -268,6 +276,7 @@ def test_create_never_reuses_a_taken_index_name(ddl, ro, schema):
     advice = suggest_indexes(ro, schema)
     [fk] = [s for s in advice.suggestions if s.rule == "unindexed_fk"]
     assert fk.index == "ix_tasks_project_id_1"
+    assert fk.ddl is not None and fk.sqlmodel is not None
     assert (
         '"ix_tasks_project_id_1"' in fk.ddl
         and "Index('ix_tasks_project_id_1', 'project_id')" in fk.sqlmodel

@@ -90,7 +90,9 @@ def test_uv_tool_install_gives_a_working_command(tmp_path):
         "UV_CACHE_DIR": str(tmp_path / "cache"),
     }
     env.pop("DATABASE_URL", None)
-    installed = run(_uv(), "tool", "install", source, env=env)
+    uv = _uv()
+    assert uv is not None  # the skipif above
+    installed = run(uv, "tool", "install", source, env=env)
     assert "Deprecat" not in installed.stdout + installed.stderr
     version = run(tmp_path / "bin" / "pgarchitect", "--version", cwd=tmp_path, env=env)
     assert version.stdout.strip() == f"pgarchitect {package_version()}"

@@ -158,7 +158,8 @@ def test_reflect_auto_detail_switches_to_summary_over_budget(ddl, ro, schema):
     ddl("".join(f"CREATE TABLE wide_{i:03d} (id int PRIMARY KEY, {wide});" for i in range(60)))
     auto = reflect_database(ro, schema)
     assert auto.detail == "summary" and not auto.tables and len(auto.summary) == 60
-    assert "tables=" in auto.hint and len(auto.model_dump_json()) < TOKEN_BUDGET * 4
+    assert auto.hint is not None and "tables=" in auto.hint
+    assert len(auto.model_dump_json()) < TOKEN_BUDGET * 4
     assert reflect_database(ro, schema, detail="full").detail == "full"
     assert reflect_database(ro, schema, tables=["wide_000"]).detail == "full"
     assert "wide_000: 41 cols" in render_reflect(auto)

@@ -21,7 +21,7 @@ from server.app import build_server
 from server.config import load_settings
 from server.masking import mask_text, mask_url, url_password
 from tests.conftest import run_ddl
-from tests.mcp.conftest import EXECUTABLE, free_port
+from tests.mcp.conftest import EXECUTABLE, first_text, free_port
 
 pytestmark = pytest.mark.slow
 
@@ -177,6 +177,7 @@ async def test_http_responses_and_logs_never_show_the_password(urls, case, tmp_p
     )
     try:
         early = []  # with DEBUG on, log lines may come before "listening on …"
+        assert process.stderr is not None
         while (line := process.stderr.readline()) and "listening on" not in line:
             early.append(line)
         async with Client(f"http://127.0.0.1:{port}/mcp", read_timeout_seconds=60) as client:
@@ -237,7 +238,7 @@ async def test_analyze_is_off_unless_the_server_allows_it(pg_url, tmp_path, monk
     async with Client(_server(pg_url, tmp_path, monkeypatch, allow=False)) as client:
         refused = await client.call_tool("explain_query", {"sql": "SELECT 1", "analyze": True})
         plain = await client.call_tool("explain_query", {"sql": "SELECT 1"})
-    text = refused.content[0].text
+    text = first_text(refused)
     assert refused.is_error and "analyze=True is off on this server" in text
     assert "PGARCHITECT_ALLOW_ANALYZE=on" in text and "analyze=False" in text
     assert not plain.is_error
@@ -250,7 +251,7 @@ async def test_analyze_never_echoes_row_values(pg_url, tmp_path, monkeypatch, dd
         result = await client.call_tool(
             "explain_query", {"sql": query, "analyze": True, "schema": schema}
         )
-    assert not result.is_error, result.content[0].text
+    assert not result.is_error, first_text(result)
     assert result.structured_content["analyzed"] is True
-    answer = result.content[0].text + str(result.structured_content)
+    answer = first_text(result) + str(result.structured_content)
     assert "Zq8-secret-" not in answer

@@ -98,7 +98,9 @@ def test_the_pool_resets_what_a_call_left_in_the_session(pg_url, admin, schema):
         with database.read_only() as conn:
             explain_query(conn, f'SELECT * FROM "{schema}".grabbing', analyze=True)
             conn.execute("PREPARE left_behind AS SELECT 1")
-            pid = conn.execute("SELECT pg_backend_pid()").fetchone()[0]
+            row = conn.execute("SELECT pg_backend_pid()").fetchone()
+            assert row is not None  # SELECT without FROM always returns its row
+            pid = row[0]
         with database.read_only() as conn:  # the pool resets in its worker before handing it on
             assert conn.execute("SELECT pg_backend_pid()").fetchone() == (pid,)  # same backend
             held = admin.execute(

@@ -15,7 +15,7 @@ import pytest
 from mcp import Client
 from mcp.client.stdio import StdioServerParameters
 from mcp.server.mcpserver import MCPServer
-from mcp.types import CallToolResult, TextContent
+from mcp.types import CallToolResult, GetPromptResult, TextContent
 
 from server.app import build_server
 from server.config import load_settings
@@ -40,6 +40,13 @@ def first_text(result: CallToolResult) -> str:
     block = result.content[0]
     assert isinstance(block, TextContent), block
     return block.text
+
+
+def prompt_text(result: GetPromptResult) -> str:
+    """The text of a prompt's first message (the prompts here answer with one text message)."""
+    content = result.messages[0].content
+    assert isinstance(content, TextContent), content
+    return content.text
 
 
 def free_port() -> int:

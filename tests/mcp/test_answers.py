@@ -202,10 +202,10 @@ async def test_every_corpus_spec_fits_whole_in_one_default_answer(pg_url):
     async with served(pg_url, CORPUS) as client:
         for path in corpus_specs():
             result = await client.call_tool("read_schema_spec", {"path": path.name})
-            assert not result.is_error, (path.name, result.content[0].text)
+            assert not result.is_error, (path.name, first_text(result))
             page = result.structured_content
             assert page["next_cursor"] is None and page["notice"] is None, path.name
-            assert len(result.content[0].text) <= 60_000
+            assert len(first_text(result)) <= 60_000
 
 
 @pytest.mark.skipif(not corpus_specs(), reason="the shared spec corpus is not here")
@@ -256,11 +256,11 @@ async def test_every_tool_answer_carries_notice_and_next_cursor(connect, sample)
         assert listed == set(calls)
         for tool, arguments in calls.items():
             result = await client.call_tool(tool, arguments)
-            assert not result.is_error, (tool, result.content[0].text)
+            assert not result.is_error, (tool, first_text(result))
             page = result.structured_content
             assert page["notice"] is None or isinstance(page["notice"], str), tool
             assert "next_cursor" in page and page["next_cursor"] is None, tool
-            assert result.content[0].text == dumps(page), tool
+            assert first_text(result) == dumps(page), tool
 
 
 @pytest.mark.parametrize(
@@ -284,7 +284,7 @@ async def test_a_misspelled_argument_is_refused_naming_the_valid_ones(
         valid = sorted(tools[tool].input_schema["properties"])
         assert tools[tool].input_schema.get("additionalProperties") is False
         result = await client.call_tool(tool, {wrong: "x"})
-    text = result.content[0].text
+    text = first_text(result)
     assert result.is_error and result.structured_content is None
     assert f"unknown argument {wrong!r}; did you mean {closest!r}?" in text
     assert text.endswith(f"{tool} takes {', '.join(valid)}") and "\n" not in text
@@ -293,7 +293,7 @@ async def test_a_misspelled_argument_is_refused_naming_the_valid_ones(
 async def test_unknown_arguments_without_a_close_one_list_what_the_tool_takes(pg_url, tmp_path):
     async with served(pg_url, tmp_path) as client:
         result = await client.call_tool("explain_query", {"sql": "SELECT 1", "zzz": 1, "qqq": 2})
-    text = result.content[0].text
+    text = first_text(result)
     assert result.is_error
     assert text.startswith("explain_query: unknown argument 'zzz'; unknown argument 'qqq'; ")
     assert "explain_query takes analyze, cursor, schema, sql" in text
@@ -313,17 +313,17 @@ async def test_a_cursor_used_wrongly_is_a_clear_error(pg_url, admin, schema, tmp
 
         other = await client.call_tool("reflect_database", {"schema": schema, "cursor": cursor})
         assert other.is_error and "belongs to a reflect_database call with other arguments" in (
-            other.content[0].text
+            first_text(other)
         )
         made_up = await client.call_tool(
             "reflect_database", dict(arguments, cursor="A" * 16 + ".2")
         )
-        assert made_up.is_error and "unknown or has expired" in made_up.content[0].text
+        assert made_up.is_error and "unknown or has expired" in first_text(made_up)
         elsewhere = await client.call_tool(
             "validate_isolation", {"schema": schema, "cursor": cursor}
         )
         assert elsewhere.is_error and "call validate_isolation again without cursor" in (
-            elsewhere.content[0].text
+            first_text(elsewhere)
         )
 
         # DDL elsewhere (a temporary table, another schema) leaves the pages valid.
@@ -331,12 +331,12 @@ async def test_a_cursor_used_wrongly_is_a_clear_error(pg_url, admin, schema, tmp
         admin.execute("DROP TABLE scratch_elsewhere")
         time.sleep(1.1)  # past the fingerprint's trust window
         second = await client.call_tool("reflect_database", dict(arguments, cursor=cursor))
-        assert not second.is_error, second.content[0].text
+        assert not second.is_error, first_text(second)
 
         run_ddl(admin, schema, "ALTER TABLE t000 ADD COLUMN added int")  # the schema changes
         time.sleep(1.1)  # past the fingerprint's trust window
         changed = await client.call_tool("reflect_database", dict(arguments, cursor=cursor))
-        text = changed.content[0].text
+        text = first_text(changed)
         assert changed.is_error and "changed since this answer was cut into pages" in text
         assert "call reflect_database again without cursor" in text
         again = await walk(client, "reflect_database", arguments, 5_000)
@@ -361,7 +361,7 @@ async def test_spec_tools_take_tables_to_narrow_the_answer(connect, sample):
         drift = await client.call_tool(
             "compare_spec_to_database", {"schema": sample, "tables": ["tasks"]}
         )
-        assert not drift.is_error, drift.content[0].text
+        assert not drift.is_error, first_text(drift)
         objects = {f["object"] for f in drift.structured_content.get("findings", [])}
         assert all(o.startswith(f"{sample}.tasks") for o in objects), objects
         report = await client.call_tool(
@@ -372,4 +372,4 @@ async def test_spec_tools_take_tables_to_narrow_the_answer(connect, sample):
             f"{sample}.tasks",
         ]
         missing = await client.call_tool("read_schema_spec", {"tables": ["invoice*"]})
-        assert missing.is_error and "tables here: " in missing.content[0].text
+        assert missing.is_error and "tables here: " in first_text(missing)

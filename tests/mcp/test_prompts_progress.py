@@ -8,6 +8,7 @@ from server.app import build_server
 from server.config import load_settings
 from server.demo import SAMPLE_ROLE, load_sample
 from tests.conftest import run_ddl
+from tests.mcp.conftest import first_text, prompt_text
 
 
 async def test_design_table_uses_the_spec_tenant_column_and_optimize_query_its_steps(connect):
@@ -15,7 +16,7 @@ async def test_design_table_uses_the_spec_tenant_column_and_optimize_query_its_s
         prompts = {p.name: p for p in (await client.list_prompts()).prompts}
         assert {"review_schema", "design_table", "optimize_query"} <= set(prompts)
         design = await client.get_prompt("design_table", {"description": "invoices"})
-        text = design.messages[0].content.text
+        text = prompt_text(design)
         assert (
             "tenant-owned through 'org_id' (the spec)" in text and "through 'tenant_id'" not in text
         )
@@ -24,7 +25,7 @@ async def test_design_table_uses_the_spec_tenant_column_and_optimize_query_its_s
         optimize = await client.get_prompt(
             "optimize_query", {"query": "SELECT * FROM tasks WHERE org_id = $1", "schema": "s"}
         )
-        steps = optimize.messages[0].content.text
+        steps = prompt_text(optimize)
         assert steps.index("1. explain_query") < steps.index("2. suggest_indexes(schema='s'")
         assert "max_indexes" in steps and "explain_query again" in steps
 
@@ -45,11 +46,9 @@ async def test_design_table_without_a_spec_takes_the_column_the_schema_uses(
             "design_table", {"description": "x", "tenant_column": "org_id"}
         )
         empty = await client.get_prompt("design_table", {"description": "x", "schema": "public"})
-    assert f"through 'workspace_id' (schema {schema!r})" in found.messages[0].content.text
-    assert "through 'org_id' (given)" in given.messages[0].content.text
-    assert "Neither the spec nor the schema names a tenant column" in (
-        empty.messages[0].content.text
-    )
+    assert f"through 'workspace_id' (schema {schema!r})" in prompt_text(found)
+    assert "through 'org_id' (given)" in prompt_text(given)
+    assert "Neither the spec nor the schema names a tenant column" in prompt_text(empty)
 
 
 async def test_a_long_call_reports_progress_when_the_client_asks(connect, pg_url, schema):
@@ -66,7 +65,7 @@ async def test_a_long_call_reports_progress_when_the_client_asks(connect, pg_url
             progress_callback=on_progress,
         )
         quiet = await client.call_tool("reflect_database", {"schema": schema})
-    assert not result.is_error, result.content[0].text
+    assert not result.is_error, first_text(result)
     assert result.structured_content["probe"]["tenant_setting"] == "app.org_id"
     assert seen and seen[-1][0] == seen[-1][1], seen  # the last one says it is done
     assert all(message and message.startswith("live probe") for _p, _t, message in seen)

@@ -7,6 +7,7 @@ import json
 import pytest
 
 from tests.conftest import run_ddl
+from tests.mcp.conftest import first_text, prompt_text
 
 EXPECTED_TOOLS = {
     "read_schema_spec",
@@ -42,14 +43,14 @@ async def test_reflect_database_returns_structured_content(connect, admin, schem
     assert not result.is_error
     (table,) = result.structured_content["tables"]
     assert table["name"] == "account" and table["primary_key"]["columns"] == ["id"]
-    assert '"name":"account"' in result.content[0].text
+    assert '"name":"account"' in first_text(result)
 
 
 async def test_unknown_schema_is_a_tool_error_listing_schemas(connect, schema):
     async with connect() as client:
         result = await client.call_tool("reflect_database", {"schema": "missing_schema"})
     assert result.is_error
-    text = result.content[0].text
+    text = first_text(result)
     assert "unknown schema 'missing_schema'" in text and schema in text
     assert "Traceback" not in text
 
@@ -57,7 +58,7 @@ async def test_unknown_schema_is_a_tool_error_listing_schemas(connect, schema):
 async def test_bad_argument_type_is_a_one_line_tool_error(connect):
     async with connect() as client:
         result = await client.call_tool("reflect_database", {"limit": "many", "detail": "x"})
-    text = result.content[0].text
+    text = first_text(result)
     assert result.is_error and text.startswith("invalid arguments for reflect_database: ")
     assert "limit: Input should be a valid integer" in text and "(got 'x')" in text
     assert "\n" not in text and "errors.pydantic.dev" not in text
@@ -72,7 +73,7 @@ async def test_resources_and_prompts_are_served(connect):
         prompts = {p.name for p in (await client.list_prompts()).prompts}
         assert {"review_schema", "design_table"} <= prompts
         prompt = await client.get_prompt("review_schema", {"schema": "public"})
-        steps = prompt.messages[0].content.text
+        steps = prompt_text(prompt)
         assert "validate_isolation" in steps and "6. review_models(schema='public')" in steps
         templates = (await client.list_resource_templates()).resource_templates
         assert [t.uri_template for t in templates] == ["pgarchitect://schema/{schema}"]
@@ -93,7 +94,7 @@ async def test_unreachable_database_is_a_masked_error_and_the_server_keeps_servi
     async with Client(server) as client:
         for _ in range(2):
             result = await client.call_tool("reflect_database", {})
-            text = result.content[0].text
+            text = first_text(result)
             assert result.is_error and "hunter2" not in text
             assert "app:***@127.0.0.1:1" in text and "DATABASE_URL" in text
         assert (await client.list_tools()).tools
@@ -105,7 +106,7 @@ async def test_explain_query_refuses_a_write_smuggled_in(connect, admin, schema)
         result = await client.call_tool(
             "explain_query", {"sql": f'SELECT 1; DROP TABLE "{schema}".victim'}
         )
-        assert result.is_error and "Traceback" not in result.content[0].text
+        assert result.is_error and "Traceback" not in first_text(result)
         ok = await client.call_tool("explain_query", {"sql": f'SELECT * FROM "{schema}".victim'})
     assert not ok.is_error and ok.structured_content["total_cost"] >= 0
     assert admin.execute(f'SELECT count(*) FROM "{schema}".victim').fetchone() == (0,)
@@ -119,7 +120,7 @@ async def test_spec_tools_read_the_project_spec_and_refuse_paths_outside(connect
         names = {e["name"] for e in spec.structured_content["entities"]}
         assert {"organizations", "tasks", "task_tags"} <= names
         escape = await client.call_tool("read_schema_spec", {"path": "../../../etc/passwd"})
-        assert escape.is_error and "outside the project root" in escape.content[0].text
+        assert escape.is_error and "outside the project root" in first_text(escape)
         drift = await client.call_tool("compare_spec_to_database", {"schema": schema})
         assert not drift.is_error
         missing = {f["object"] for f in drift.structured_content["findings"]}
@@ -152,12 +153,10 @@ async def test_a_report_larger_than_the_budget_comes_in_pages_with_a_notice(
         arguments = {"schema": schema}
         while True:
             result = await client.call_tool("validate_isolation", arguments)
-            assert not result.is_error, result.content[0].text
+            assert not result.is_error, first_text(result)
             page = result.structured_content
-            assert result.content[0].text == json.dumps(
-                page, separators=(",", ":"), ensure_ascii=False
-            )
-            assert len(result.content[0].text) <= 60_000
+            assert first_text(result) == json.dumps(page, separators=(",", ":"), ensure_ascii=False)
+            assert len(first_text(result)) <= 60_000
             pages.append(page)
             if page["next_cursor"] is None:
                 break
