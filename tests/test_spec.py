@@ -7,36 +7,14 @@ from pathlib import Path
 
 import pytest
 
+from tests.lookups import snapshot_column, spec_column, spec_entity
 from tools.catalog import fetch_snapshot
-from tools.catalog.models import Column, SchemaSnapshot
 from tools.drift.compare import check_drift, create_table_ddl
 from tools.errors import SpecError
-from tools.spec.model import Entity, SchemaSpec, SpecColumn
 from tools.spec.read import parse_spec, read_schema_spec, render_spec, spec_to_snapshot
 from tools.spec.typenames import normalize_type
 
 DEFAULT = Path("specs/database/schema.md")
-
-
-def _entity(spec: SchemaSpec, name: str) -> Entity:
-    entity = spec.entity(name)
-    assert entity is not None, [e.name for e in spec.entities]
-    return entity
-
-
-def _column(spec: SchemaSpec, table: str, name: str) -> SpecColumn:
-    entity = _entity(spec, table)
-    column = entity.column(name)
-    assert column is not None, [c.name for c in entity.columns]
-    return column
-
-
-def _snapshot_column(snapshot: SchemaSnapshot, table: str, name: str) -> Column:
-    found = snapshot.table(table)
-    assert found is not None, [t.name for t in snapshot.tables]
-    column = found.column(name)
-    assert column is not None, [c.name for c in found.columns]
-    return column
 
 
 def _project(tmp_path: Path, text: str | bytes, name: Path = DEFAULT) -> Path:
@@ -192,7 +170,7 @@ def test_markdown_table_headers_in_any_order_and_constraints_in_bullets() -> Non
     orders = spec.entity("orders")
     assert orders is not None
     assert [c.name for c in orders.columns] == ["id", "note"]
-    assert _column(spec, "orders", "id").primary_key
+    assert spec_column(spec, "orders", "id").primary_key
 
 
 def test_sqlmodel_classes_tables_only() -> None:
@@ -225,7 +203,7 @@ def test_sql_error_is_a_warning_and_the_rest_is_read() -> None:
         "CREATE TABLE c (id int);\nCREATE TABLE (;\n```\n"
     )
     assert [e.name for e in spec.entities] == ["a", "b", "c"]
-    assert [c.name for c in _entity(spec, "b").columns] == ["id", "x"]
+    assert [c.name for c in spec_entity(spec, "b").columns] == ["id", "x"]
     assert [(w.line, w.message.split(" (")[0]) for w in spec.warnings] == [
         (3, "b: empty definition between two commas"),
         (5, "sql statement not read"),
@@ -258,7 +236,7 @@ def test_relationships_indexes_and_isolation_sections() -> None:
         "## Indexes\n- `tasks(org_id, project_id)`\n- tasks.project_id (for filtering)\n\n"
         "## Tenant isolation\nThe tenant column is `org_id`.\n- Shared tables: `plans`\n"
     )
-    ref = _column(spec, "tasks", "project_id").references
+    ref = spec_column(spec, "tasks", "project_id").references
     assert ref is not None
     assert (ref.table, ref.column, ref.on_delete) == ("projects", "id", "CASCADE")
     assert {(i.table, tuple(i.columns)) for i in spec.indexes} == {
@@ -290,8 +268,8 @@ def test_same_table_in_two_places_is_merged_with_a_conflict_warning() -> None:
         "```sql\nCREATE TABLE tasks (id uuid PRIMARY KEY, title text NOT NULL, done boolean);\n"
         "```\n"
     )
-    assert [c.name for c in _entity(spec, "tasks").columns] == ["id", "title", "done"]
-    assert _column(spec, "tasks", "id").pg_type == "uuid"
+    assert [c.name for c in spec_entity(spec, "tasks").columns] == ["id", "title", "done"]
+    assert spec_column(spec, "tasks", "id").pg_type == "uuid"
     assert any("tasks.id" in w.message for w in spec.warnings)
 
 
@@ -345,7 +323,7 @@ def test_dialects_are_reported() -> None:
         "CREATE TABLE `b` (id INT AUTO_INCREMENT PRIMARY KEY, s ENUM('x','y'));\n```\n"
     )
     assert {"sqlite", "mysql"} <= set(spec.dialects)
-    assert _column(spec, "b", "s").enum_values == ["x", "y"]
+    assert spec_column(spec, "b", "s").enum_values == ["x", "y"]
     assert all(c.auto_increment for e in spec.entities for c in e.columns if c.name == "id")
 
 
@@ -396,11 +374,11 @@ def test_spec_to_snapshot_uses_catalog_spellings() -> None:
     )
     tasks = snapshot.table("tasks")
     assert tasks is not None
-    assert _snapshot_column(snapshot, "tasks", "id").default == "nextval('tasks_id_seq'::regclass)"
-    assert _snapshot_column(snapshot, "tasks", "created_at").type == "timestamp with time zone"
-    state = _snapshot_column(snapshot, "tasks", "state")
+    assert snapshot_column(snapshot, "tasks", "id").default == "nextval('tasks_id_seq'::regclass)"
+    assert snapshot_column(snapshot, "tasks", "created_at").type == "timestamp with time zone"
+    state = snapshot_column(snapshot, "tasks", "state")
     assert (state.type, state.enum) == ("tasks_state", "app.tasks_state")
-    assert _snapshot_column(snapshot, "tasks", "tags").is_array
+    assert snapshot_column(snapshot, "tasks", "tags").is_array
     (fk,) = tasks.foreign_keys
     assert (fk.ref_schema, fk.ref_table, fk.ref_columns, fk.on_delete) == (
         "app",
@@ -444,7 +422,7 @@ def test_identity_and_serial_become_what_postgres_shows() -> None:
         "## b\n- id: serial (pk)\n\n## c\n- id: bigint (primary key, identity)\n"
     )
     snapshot = spec_to_snapshot(spec)
-    a, b, c = (_snapshot_column(snapshot, n, "id") for n in "abc")
+    a, b, c = (snapshot_column(snapshot, n, "id") for n in "abc")
     assert (a.identity, a.default) == ("always", None)
     assert (b.identity, b.default) == (None, "nextval('b_id_seq'::regclass)")
     assert (c.identity, c.default) == ("by default", None)

@@ -8,15 +8,8 @@ from __future__ import annotations
 
 import pytest
 
-from tools.spec.read import SchemaSpec, SpecColumn, parse_spec
-
-
-def _column(spec: SchemaSpec, table: str, name: str) -> SpecColumn:
-    entity = spec.entity(table)
-    assert entity is not None, [e.name for e in spec.entities]
-    column = entity.column(name)
-    assert column is not None, [c.name for c in entity.columns]
-    return column
+from tests.lookups import spec_column
+from tools.spec.read import SchemaSpec, parse_spec
 
 
 def _warnings(spec: SchemaSpec, line: int | None = None) -> list[str]:
@@ -46,14 +39,14 @@ def _notes_table(row: str, header: str = "Notes") -> SchemaSpec:
 def test_notes_cell_is_read_as_constraints(row: str, expected: dict[str, object]) -> None:
     spec = _notes_table(row)
     name = row.split("|")[1].strip()
-    column = _column(spec, "tasks", name)
+    column = spec_column(spec, "tasks", name)
     assert {key: getattr(column, key) for key in expected} == expected
     assert column.notes == [] and _warnings(spec) == []
 
 
 def test_notes_cell_foreign_key_with_on_delete_is_read() -> None:
     spec = _notes_table("| user_id | uuid | FK -> users.id, on delete cascade |")
-    ref = _column(spec, "tasks", "user_id").references
+    ref = spec_column(spec, "tasks", "user_id").references
     assert ref is not None and (ref.table, ref.column, ref.on_delete) == ("users", "id", "CASCADE")
     assert _warnings(spec) == []
 
@@ -61,14 +54,14 @@ def test_notes_cell_foreign_key_with_on_delete_is_read() -> None:
 @pytest.mark.parametrize("header", ["Notes", "Remarks", "Validation", "Rules"])
 def test_notes_words_not_read_are_a_warning_with_the_line(header: str) -> None:
     spec = _notes_table("| title | text | not null, 1-200 chars |", header)
-    column = _column(spec, "tasks", "title")
+    column = spec_column(spec, "tasks", "title")
     assert not column.nullable and column.notes == ["1-200 chars"]
     assert _warnings(spec, 5) == ["tasks.title: notes not read as constraints: '1-200 chars'"]
 
 
 def test_example_cell_is_not_read_as_constraints() -> None:
     spec = _notes_table("| email | text | unique@example.com |", "Example")
-    assert not _column(spec, "tasks", "email").unique and _warnings(spec) == []
+    assert not spec_column(spec, "tasks", "email").unique and _warnings(spec) == []
 
 
 def test_notes_beside_a_constraints_column_are_guessed_and_prose_stays_silent() -> None:
@@ -78,7 +71,7 @@ def test_notes_beside_a_constraints_column_are_guessed_and_prose_stays_silent() 
         "| user_id | uuid | NOT NULL | references users(id) |\n"
         "| priority | text | NOT NULL | High, Medium, Low |\n" + USERS
     )
-    ref = _column(spec, "tasks", "user_id").references
+    ref = spec_column(spec, "tasks", "user_id").references
     assert ref is not None and (ref.table, ref.guessed) == ("users", True)
     assert _warnings(spec) == ["tasks.user_id: read references users(id) from the notes (guessed)"]
 
@@ -116,7 +109,7 @@ def test_constraint_cell_words_not_read_are_a_warning() -> None:
 )
 def test_prisma_attributes_in_bullets_are_read(bullet: str, expected: dict[str, object]) -> None:
     spec = parse_spec(f"## counters\n{bullet}\n")
-    column = _column(spec, "counters", bullet[2:].split(":")[0])
+    column = spec_column(spec, "counters", bullet[2:].split(":")[0])
     assert {key: getattr(column, key) for key in expected} == expected
     assert column.notes == [] and _warnings(spec) == []
     assert "prisma" in spec.dialects
@@ -124,13 +117,13 @@ def test_prisma_attributes_in_bullets_are_read(bullet: str, expected: dict[str, 
 
 def test_prisma_attribute_not_understood_in_a_bullet_is_a_warning() -> None:
     spec = parse_spec("## counters\n- v: Int @id @ignore\n")
-    assert _column(spec, "counters", "v").primary_key
+    assert spec_column(spec, "counters", "v").primary_key
     assert _warnings(spec, 2) == ["counters.v: prisma attributes not read: @ignore"]
 
 
 def test_an_at_sign_inside_a_word_is_no_prisma_attribute() -> None:
     spec = parse_spec("## users\n- email: text (unique) - e.g. someone@example.com\n")
-    assert _column(spec, "users", "email").unique
+    assert spec_column(spec, "users", "email").unique
     assert _warnings(spec) == [] and "prisma" not in spec.dialects
 
 
@@ -216,8 +209,8 @@ def test_conflict_keeps_the_more_explicit_definition() -> None:
         "    made: datetime\n```\n"
         "```sql\nCREATE TABLE things (id bigint PRIMARY KEY, made timestamptz);\n```\n"
     )
-    assert _column(spec, "things", "id").pg_type == "bigint"
-    assert _column(spec, "things", "made").nullable  # SQL wins over the class
+    assert spec_column(spec, "things", "id").pg_type == "bigint"
+    assert spec_column(spec, "things", "made").nullable  # SQL wins over the class
 
 
 def test_consistent_definitions_merge_silently() -> None:
@@ -227,7 +220,7 @@ def test_consistent_definitions_merge_silently() -> None:
         "```sql\nCREATE TABLE things (id integer PRIMARY KEY, name varchar(80) NOT NULL,"
         " at timestamptz, status text DEFAULT 'open'::text);\n```\n"
     )
-    assert _column(spec, "things", "name").pg_type == "character varying(80)"
+    assert spec_column(spec, "things", "name").pg_type == "character varying(80)"
     assert _warnings(spec) == []
 
 
@@ -251,7 +244,7 @@ def _described(description: str) -> SchemaSpec:
 )
 def test_description_foreign_key_is_read_as_a_guess(description: str, table: str) -> None:
     spec = _described(description)
-    ref = _column(spec, "tasks", "owner_id").references
+    ref = spec_column(spec, "tasks", "owner_id").references
     assert ref is not None and (ref.table, ref.column, ref.guessed) == (table, "id", True)
     assert _warnings(spec, 5) == [
         f"tasks.owner_id: read references {table}(id) from the description (guessed)"
@@ -260,7 +253,7 @@ def test_description_foreign_key_is_read_as_a_guess(description: str, table: str
 
 def test_description_foreign_key_to_a_table_defined_nowhere_is_warned() -> None:
     spec = _described("references ghosts(id)")
-    ref = _column(spec, "tasks", "owner_id").references
+    ref = spec_column(spec, "tasks", "owner_id").references
     assert ref is not None and ref.table == "ghosts"
     assert _warnings(spec, 5) == [
         "tasks.owner_id references 'ghosts', defined nowhere",
@@ -273,7 +266,7 @@ def test_description_never_overrides_the_stated_constraints() -> None:
         "## tasks\n\n| Column | Type | Constraints | Description |\n|---|---|---|---|\n"
         "| title | text | NOT NULL | nullable in drafts |\n"
     )
-    assert not _column(spec, "tasks", "title").nullable and _warnings(spec) == []
+    assert not spec_column(spec, "tasks", "title").nullable and _warnings(spec) == []
 
 
 @pytest.mark.parametrize(
@@ -282,20 +275,20 @@ def test_description_never_overrides_the_stated_constraints() -> None:
 )
 def test_prose_description_reads_no_constraint(description: str) -> None:
     spec = _described(description)
-    column = _column(spec, "tasks", "owner_id")
+    column = spec_column(spec, "tasks", "owner_id")
     assert (column.check, column.default, column.auto_increment) == (None, None, False)
     assert _warnings(spec) == []
 
 
 def test_bullet_description_foreign_key_is_read_as_a_guess() -> None:
     spec = parse_spec("## tasks\n- owner_id: int - the owner, references users(id)\n" + USERS)
-    ref = _column(spec, "tasks", "owner_id").references
+    ref = spec_column(spec, "tasks", "owner_id").references
     assert ref is not None and ref.table == "users" and ref.guessed
 
 
 def test_foreign_key_to_the_words_of_a_sentence_is_guessed_from_the_name() -> None:
     spec = _described("Foreign key to the users table")
-    ref = _column(spec, "tasks", "owner_id").references
+    ref = spec_column(spec, "tasks", "owner_id").references
     assert ref is not None and ref.table != "the"
 
 
@@ -308,6 +301,6 @@ def test_composite_foreign_key_to_a_table_defined_nowhere_is_warned() -> None:
 
 def test_description_group_of_constraint_words_is_read_whole() -> None:
     spec = parse_spec("## t\n- name: text - display name (indexed, unique)\n")
-    column = _column(spec, "t", "name")
+    column = spec_column(spec, "t", "name")
     assert column.indexed and column.unique
     assert _warnings(spec) == ["t.name: read index, unique from the description (guessed)"]
