@@ -287,7 +287,7 @@ class Fingerprinting:
         """The fingerprint, or None when it was never needed; its error, raised here."""
         if self._thread is None:
             return None
-        self._thread.join()
+        self.join()
         outcome = self._outcome[0]
         if isinstance(outcome, BaseException):
             raise outcome
