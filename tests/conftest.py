@@ -99,22 +99,13 @@ def ddl(admin: psycopg.Connection, schema: str):
 
 
 @pytest.fixture
-def ro(pg_url: str, schema: str) -> Iterator[psycopg.Connection]:
-    """A connection inside a READ ONLY transaction, as the server gives the tools.
-
-    It depends on `schema` so that it closes first: its locks would hold up the DROP SCHEMA.
-    """
-    with (
-        psycopg.connect(pg_url, prepare_threshold=None) as conn,
-        read_only_transaction(conn, statement_timeout_s=30) as tx,
-    ):
-        yield tx
-
-
-@pytest.fixture
 def next_call(pg_url: str, schema: str) -> Iterator[Callable[[], psycopg.Connection]]:
     """Call next_call() for another READ ONLY transaction, as the server's next tool call gets:
-    a call reads one snapshot, so DDL a test runs after `ro` has read is seen only here."""
+    a call reads one snapshot, so DDL a test runs after `ro` has read is seen only here.
+
+    It depends on `schema` so that its connections close first: their locks would hold up the
+    DROP SCHEMA.
+    """
     with ExitStack() as stack:
 
         def begin() -> psycopg.Connection:
@@ -122,6 +113,12 @@ def next_call(pg_url: str, schema: str) -> Iterator[Callable[[], psycopg.Connect
             return stack.enter_context(read_only_transaction(conn, statement_timeout_s=30))
 
         yield begin
+
+
+@pytest.fixture
+def ro(next_call: Callable[[], psycopg.Connection]) -> psycopg.Connection:
+    """A connection inside a READ ONLY transaction, as the server gives the tools."""
+    return next_call()
 
 
 @contextmanager
