@@ -200,7 +200,7 @@ class SpecBuilder:
         self._enums(entities)
         for entity in entities:
             self._check_entity(entity)
-        finish_indexes(self, names, {e.name for e in future})
+        finish_indexes(self, entities, {e.name for e in future})
         resolve_relationships(self, entities, resolve)
         self._unread(entities + future)
         tenant = self.tenant_column

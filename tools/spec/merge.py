@@ -31,6 +31,8 @@ def merge_column(
                         setattr(existing, name, getattr(column, name))
             elif attr == "nullable":
                 existing.nullable = column.nullable
+            elif attr == "references":
+                continue  # below: an ON DELETE one source states survives one that omits it
             elif hasattr(existing, attr):
                 setattr(existing, attr, getattr(column, attr))
     if column.references and (existing.references is None or better):

@@ -52,20 +52,41 @@ def resolve_relationships(builder: SpecBuilder, entities: list[Entity], resolve:
                     column.primary_key, column.nullable = True, False
 
 
-def finish_indexes(builder: SpecBuilder, names: set[str], future_names: set[str]) -> None:
-    """Tables of indexes resolved (or guessed from idx_<table>_… names), duplicates merged."""
+def finish_indexes(builder: SpecBuilder, entities: list[Entity], future_names: set[str]) -> None:
+    """Tables of indexes resolved (guessed from idx_<table>_… names, or the one table with all
+    the columns of an index listed without one), duplicates merged."""
+    names = {e.name for e in entities}
     resolve, future_resolve = resolver(names), resolver(future_names)
     longest_first: list[str] = []  # sorted once, not per index (issue #13)
+    having: dict[str, set[str]] = {}  # column -> tables: built once, when first needed
     for index in builder.indexes:
         if not index.table and index.name:
             stem = re.sub(r"^(idx|ix|index)_", "", index.name)
             longest_first = longest_first or sorted(names, key=len, reverse=True)
             index.table = next((n for n in longest_first if stem.startswith(n + "_")), "")
-    builder.indexes = unique_indexes(builder.indexes, resolve, future_resolve)
+        if not index.table:
+            having = having or _tables_having(entities)
+            owners = set.intersection(*(having.get(c, set()) for c in index.columns))
+            if len(owners) != 1:
+                builder.warn(index.line, "index not read: no one table has all its columns")
+                continue
+            index.table = owners.pop()
+    builder.indexes = unique_indexes(
+        [i for i in builder.indexes if i.table], resolve, future_resolve
+    )
     known = names | future_names
     for index in builder.indexes:
         if index.table not in known:
             builder.warn(index.line, f"index on {index.table!r}, a table defined nowhere")
+
+
+def _tables_having(entities: list[Entity]) -> dict[str, set[str]]:
+    """Each column name and the tables that have it."""
+    having: dict[str, set[str]] = {}
+    for entity in entities:
+        for column in entity.columns:
+            having.setdefault(column.name, set()).add(entity.name)
+    return having
 
 
 def resolve_references(builder: SpecBuilder, entities: list[Entity], resolve: Resolve) -> None:

@@ -14,13 +14,15 @@ from collections.abc import Container
 from tools.spec.model import Entity, Reference, Relationship, SpecConstraint, SpecIndex
 from tools.spec.readers import vocabulary as vocab
 from tools.spec.readers.columns import parse_column_bullet
-from tools.spec.readers.relations import ON_DELETE, RelationReader, on_delete_action
+from tools.spec.readers.index_names import named_index
+from tools.spec.readers.relations import FK_ARROW, ON_DELETE, RelationReader, on_delete_action
 from tools.spec.readers.sections import (
     MANAGED,
     PROMOTED_BY_COLUMNS,
     TABLE_NAME,
     managed_library,
 )
+from tools.spec.readers.sql_fragments import read_fragment
 from tools.spec.readers.text import strip_inline
 
 _I = re.IGNORECASE
@@ -31,6 +33,11 @@ _COMPOSITE = re.compile(
 # A sentence, not a definition: it starts with a capitalised word and a lower-case one.
 _PROSE = re.compile(r"^(?:[A-Z][a-z]+|[Aa]n?|[Tt]he)\s+[a-z`]")
 _ARROW = re.compile(r"->|→|=>")
+# `user_id` → `users(id)`, user_id -> users.id: a column of the table the list is under.
+_COLUMN_ARROW = re.compile(
+    r"^(?P<n>[A-Za-z_]\w*)\s*(?:→|->|=>|⟶)\s*(?P<t>[A-Za-z_]\w*)\s*[.(]\s*(?P<c>[A-Za-z_]\w*)\)?"
+    r"(?P<rest>.*)$"
+)
 _COLUMNS_LEAD = re.compile(rf"(?i)^({vocab.COLUMNS_LEAD})\s*[:\uff1a]?\s*$")
 
 
@@ -78,13 +85,15 @@ class BulletReader(RelationReader):
             self.builder.ledger.mark(line)
             return  # a bold title of a list item: the nested items carry the content
         if section.kind == "relationships" or section.sub == "relationships":
+            if self.sql_item(content, line):
+                return
             if self.current_entity() and self.fk_bullet(plain, line):
                 return
             if not self.relationship(plain, line):
                 self.builder.warn(line, "relationship not read")
             return
         if section.kind == "indexes" or section.sub == "indexes":
-            if not self.index_bullet(plain, line):
+            if not (self.sql_item(content, line) or self.index_bullet(plain, line)):
                 self.builder.warn(line, "index not read")
             return
         if section.kind == "column":
@@ -97,7 +106,7 @@ class BulletReader(RelationReader):
         if (
             section.sub == "constraints"
             and self.current_entity()
-            and self.composite_bullet(plain, line)
+            and (self.sql_item(content, line) or self.composite_bullet(plain, line))
         ):
             return
         if section.sub in ("constraints",) and self.constraint_bullet(plain, line):
@@ -138,6 +147,8 @@ class BulletReader(RelationReader):
             for column in columns:
                 self.builder.add_column(entity, column, "bullets")
             return
+        if self.sql_item(content, line):
+            return
         if re.search(r"(?i)index|\bidx", plain) and self.index_bullet(plain, line):
             return
         if section.sub == "other":
@@ -150,6 +161,27 @@ class BulletReader(RelationReader):
         is_known = current is not None and (current[0], section.future) in self.builder.tables
         if is_known or re.match(r"^[A-Za-z_]\w*\s*(:|\(|\s[-\u2013\u2014]\s)", plain):
             self.builder.warn(line, "not read as a column")
+
+    def _listed_index(self, listed: re.Match[str], line: int) -> bool:
+        """`Composite index: (a, b)`: on the current table, or (placed when the spec is read)
+        on the one table that has all those columns."""
+        current = self.current_entity()
+        self.builder.indexes.append(
+            SpecIndex(
+                future=self.section.future,
+                table=current[0] if current else "",
+                columns=[c.strip() for c in listed.group("cols").split(",")],
+                unique=bool(listed.group("unique")),
+                purpose=listed.string,
+                line=line,
+            )
+        )
+        return True
+
+    def sql_item(self, content: str, line: int) -> bool:
+        """A key, constraint or index written in SQL, of the current table or a named one."""
+        entity = self.entity_here("bullets") if self.current_entity() else None
+        return read_fragment(content, line, entity, self.builder, self.section.future)
 
     def composite_bullet(self, plain: str, line: int) -> bool:
         """`Unique constraint: (a, b)`, `Primary key: (a, b)` or `Index: (a, b)` of a table."""
@@ -184,7 +216,9 @@ class BulletReader(RelationReader):
         entity = self.entity_here("bullets")
         if entity is None:
             return False
-        if not self.fk_bullet(plain, line):
+        if not self.fk_bullet(plain, line) and not (
+            FK_ARROW.search(plain) and self.relationship(plain, line)
+        ):
             entity.notes.append(plain)
             self.builder.ledger.mark(line)
         on = re.search(
@@ -199,12 +233,15 @@ class BulletReader(RelationReader):
         return True
 
     def fk_bullet(self, plain: str, line: int) -> bool:
-        """`fk_tasks_user_id`: References users(id) with CASCADE on DELETE (entity context)."""
+        """`fk_tasks_user_id`: References users(id) with CASCADE on DELETE, or
+        `user_id → users(id)`, of the table the list is under."""
         entity = self.entity_here("bullets")
         if entity is None:
             return False
         fk = re.search(r"references\s+`?(?P<t>\w+)`?\s*\(\s*(?P<c>\w+)\s*\)(?P<rest>.*)", plain, _I)
         name = re.match(r"^`?(?:fk_)?(?P<n>\w+)`?\s*:", plain)
+        if not (fk and name):
+            fk = name = _COLUMN_ARROW.match(plain)
         if fk and name:
             column_name = name.group("n").removeprefix(f"{entity.name}_")
             column = entity.column(column_name)
@@ -294,14 +331,13 @@ class BulletReader(RelationReader):
                 )
             )
             return True
-        if current:
+        listed = _INDEX_LIST.match(plain)
+        if listed:
+            return self._listed_index(listed, line)
+        if current and (self.section.sub == "indexes" or self.section.kind == "indexes"):
             col = re.match(r"^`?([A-Za-z_]\w*)`?\s*(?:[-\u2013\u2014:(]|$)", plain)
             table = self.builder.tables.get((current[0], self.section.future))
-            if (
-                col
-                and (self.section.sub == "indexes" or self.section.kind == "indexes")
-                and (table is None or table.entity.column(col.group(1)) is not None)
-            ):
+            if col and (table is None or table.entity.column(col.group(1)) is not None):
                 self.builder.indexes.append(
                     SpecIndex(
                         future=self.section.future,
@@ -312,7 +348,19 @@ class BulletReader(RelationReader):
                     )
                 )
                 return True
+            names = _TableNames(self.builder.tables)
+            future = self.section.future
+            named = named_index(plain, table.entity, names, line, future) if col and table else None
+            if named:
+                self.builder.indexes.append(named)
+                return True
         return False
+
+
+_INDEX_LIST = re.compile(
+    r"(?i)^(?:composite\s+|compound\s+|multi-column\s+)?(?P<unique>unique\s+)?index\s*[:\uff1a]?\s*"
+    r"\(\s*(?P<cols>[A-Za-z_]\w*(?:\s*,\s*[A-Za-z_]\w*)*)\s*\)\s*(?:[-\u2013\u2014].*)?$"
+)
 
 
 def _typed(content: str, line: int) -> bool:
@@ -324,6 +372,16 @@ def _typed(content: str, line: int) -> bool:
         return False
     columns = parse_column_bullet(content, line)
     return bool(columns and "type" in columns[0].stated)
+
+
+class _TableNames:
+    """The names of the tables read so far, without building a set at every bullet."""
+
+    def __init__(self, tables: Container[tuple[str, bool]]) -> None:
+        self.tables = tables
+
+    def __contains__(self, name: object) -> bool:
+        return (name, False) in self.tables or (name, True) in self.tables
 
 
 class _Known:

@@ -21,7 +21,9 @@ _I = re.IGNORECASE
 
 
 FK_ARROW = re.compile(
-    r"(?P<t1>[A-Za-z_]\w*)\.(?P<c1>[A-Za-z_]\w*)\s*(?:→|->|=>|⟶|references|refs?)\s*"
+    r"(?P<t1>[A-Za-z_]\w*)\.(?P<c1>[A-Za-z_]\w*)\s*(?:→|->|=>|⟶|"
+    r"(?:must\s+|should\s+|shall\s+)?(?:references?|refs?|points?\s+to)"
+    r"(?:\s+(?:a\s+valid|an\s+existing|an?|the))?)\s*"
     r"(?P<t2>[A-Za-z_]\w*)\s*(?:\.|\()\s*(?P<c2>[A-Za-z_]\w*)\)?",
     _I,
 )

@@ -261,24 +261,7 @@ def _statement(
     if isinstance(stmt, ast.CreateStmt):
         _create_table(stmt, text, at, builder, future)
     elif isinstance(stmt, ast.IndexStmt):
-        columns = []
-        for element in stmt.indexParams:
-            if element.name:
-                columns.append(element.name)
-            elif element.expr is not None:
-                columns.append(f"({deparse(element.expr)})")
-        builder.indexes.append(
-            SpecIndex(
-                table=stmt.relation.relname,
-                columns=columns,
-                name=stmt.idxname,
-                unique=bool(stmt.unique),
-                method=stmt.accessMethod or "btree",
-                where=deparse(stmt.whereClause) if stmt.whereClause is not None else None,
-                future=future,
-                line=line,
-            )
-        )
+        builder.indexes.append(index_of(stmt, line, future))
     elif isinstance(stmt, ast.AlterTableStmt):
         _alter_table(stmt, text, at, builder, future)
     elif isinstance(stmt, ast.CreateEnumStmt):
@@ -326,6 +309,26 @@ def _statement(
         builder.warn(line, f"sql statement {type(stmt).__name__} not used")
 
 
+def index_of(stmt: ast.IndexStmt, line: int, future: bool) -> SpecIndex:
+    """The index a parsed CREATE INDEX states."""
+    columns = []
+    for element in stmt.indexParams:
+        if element.name:
+            columns.append(element.name)
+        elif element.expr is not None:
+            columns.append(f"({deparse(element.expr)})")
+    return SpecIndex(
+        table=stmt.relation.relname,
+        columns=columns,
+        name=stmt.idxname,
+        unique=bool(stmt.unique),
+        method=stmt.accessMethod or "btree",
+        where=deparse(stmt.whereClause) if stmt.whereClause is not None else None,
+        future=future,
+        line=line,
+    )
+
+
 def _create_table(
     stmt: ast.CreateStmt, text: str, at: Any, builder: SpecBuilder, future: bool
 ) -> None:
@@ -335,7 +338,7 @@ def _create_table(
         if isinstance(element, ast.ColumnDef):
             builder.add_column(entity, _column(element, name, text, at), "sql")
         elif isinstance(element, ast.Constraint):
-            _table_constraint(element, entity, at(element.location), builder)
+            table_constraint(element, entity, at(element.location), builder)
 
 
 def _column(column: ast.ColumnDef, table: str, text: str, at: Any) -> SpecColumn:
@@ -397,9 +400,10 @@ def _reference(constraint: ast.Constraint) -> Reference:
     )
 
 
-def _table_constraint(
+def table_constraint(
     constraint: ast.Constraint, entity: Entity, line: int, builder: SpecBuilder
 ) -> None:
+    """A PRIMARY KEY, UNIQUE, CHECK or FOREIGN KEY of a table, onto its entity."""
     kind = constraint.contype
     keys = [k.sval for k in constraint.keys or ()]
     if kind in (enums.ConstrType.CONSTR_PRIMARY, enums.ConstrType.CONSTR_UNIQUE):
@@ -449,7 +453,7 @@ def _alter_table(
             builder.add_column(entity, _column(command.def_, name, text, at), "sql")
         elif subtype == enums.AlterTableType.AT_AddConstraint:
             entity = builder.entity(name, line, "sql", future=future)
-            _table_constraint(command.def_, entity, at(command.def_.location), builder)
+            table_constraint(command.def_, entity, at(command.def_.location), builder)
         elif (
             subtype == enums.AlterTableType.AT_EnableRowSecurity
             or subtype == enums.AlterTableType.AT_ForceRowSecurity

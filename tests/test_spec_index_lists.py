@@ -1,0 +1,166 @@
+"""A table's keys, indexes and foreign keys listed under its own heading, in any of the ways specs
+write them: SQL fragments (`UNIQUE INDEX idx ON t(a)`, `FOREIGN KEY (a) REFERENCES t(id) ON
+DELETE CASCADE`), `name: INDEX (a, b)`, an index's name alone (`idx_tasks_user_id` - why),
+`a → t(id)`, `Composite index: (a, b)`.
+
+Each form is read the same under every list heading and whatever way the columns are written
+(a Markdown table or bullets): the class, not one file.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.lookups import spec_column
+from tools.spec.read import SchemaSpec, parse_spec
+
+COLUMNS = {
+    "table": (
+        "| Column | Type | Constraints |\n|---|---|---|\n| id | uuid | PK |\n"
+        "| user_id | uuid | NOT NULL |\n| status | text | NOT NULL |\n"
+        "| created_at | timestamptz | NOT NULL |\n"
+    ),
+    "bullets": (
+        "- id: uuid (pk)\n- user_id: uuid (not null)\n- status: text (not null)\n"
+        "- created_at: timestamptz (not null)\n"
+    ),
+}
+HEADINGS = {
+    "bold": "**{title}**:",
+    "bold colon inside": "**{title}:**",
+    "sub-heading": "### {title}",
+}
+USERS = "\n## users\n\n- id: uuid (pk)\n"
+
+
+def _text(columns: str, heading: str, title: str, items: list[str]) -> tuple[str, int]:
+    """A spec with table tasks, then a list under `title`; the line of its first item."""
+    head = (
+        f"# Schema\n\n## tasks\n\n{COLUMNS[columns]}\n{HEADINGS[heading].format(title=title)}\n\n"
+    )
+    return head + "".join(f"- {item}\n" for item in items) + USERS, head.count("\n") + 1
+
+
+def _spec(columns: str, heading: str, title: str, items: list[str]) -> tuple[SchemaSpec, int]:
+    text, line = _text(columns, heading, title, items)
+    return parse_spec(text), line
+
+
+def _indexes(spec: SchemaSpec) -> list[tuple[str, tuple[str, ...], bool, str | None]]:
+    return [(i.table, tuple(i.columns), i.unique, i.name) for i in spec.indexes]
+
+
+INDEX_ITEMS = [
+    pytest.param("`INDEX idx_tasks_user ON tasks(user_id)`", ("user_id",), False, "idx_tasks_user",
+                 id="sql-index"),
+    pytest.param("`CREATE UNIQUE INDEX tasks_user_status ON tasks (user_id, status)`",
+                 ("user_id", "status"), True, "tasks_user_status", id="sql-create-unique"),
+    pytest.param("`UNIQUE INDEX (user_id, created_at)`", ("user_id", "created_at"), True, None,
+                 id="sql-no-table"),
+    pytest.param("`tasks_user_created_idx`: INDEX (user_id, created_at)",
+                 ("user_id", "created_at"), False, "tasks_user_created_idx", id="name-colon-sql"),
+    pytest.param("`idx_tasks_user_id` - the owner's list", ("user_id",), False, "idx_tasks_user_id",
+                 id="name-alone"),
+    pytest.param("`idx_tasks_user_status` - Composite (user_id, status, created_at)",
+                 ("user_id", "status", "created_at"), False, "idx_tasks_user_status",
+                 id="name-with-list"),
+    pytest.param("`idx_tasks_one_per_user` - UNIQUE (user_id, status)", ("user_id", "status"),
+                 True, "idx_tasks_one_per_user", id="name-with-unique-list"),
+    pytest.param("Composite index: (user_id, status)", ("user_id", "status"), False, None,
+                 id="composite-words"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("columns", list(COLUMNS))
+@pytest.mark.parametrize("heading", list(HEADINGS))
+@pytest.mark.parametrize(("item", "cols", "unique", "name"), INDEX_ITEMS)
+def test_an_index_item_is_read_under_every_heading_and_column_style(
+    columns: str, heading: str, item: str, cols: tuple[str, ...], unique: bool, name: str | None
+) -> None:
+    spec, line = _spec(columns, heading, "Indexes", [item])
+    assert _indexes(spec) == [("tasks", cols, unique, name)]
+    assert [i.line for i in spec.indexes] == [line]
+    assert not [w for w in spec.warnings if w.line == line], spec.warnings
+
+
+@pytest.mark.parametrize("columns", list(COLUMNS))
+@pytest.mark.parametrize("title", ["Indexes", "Constraints"])
+def test_a_primary_key_fragment_is_read_and_adds_no_index(columns: str, title: str) -> None:
+    spec, line = _spec(columns, "bold", title, ["`PRIMARY KEY (id)`", "`UNIQUE (user_id, status)`"])
+    assert spec_column(spec, "tasks", "id").primary_key
+    uniques = [(c.kind, c.columns) for c in spec.constraints if c.table == "tasks"]
+    assert uniques == [("unique", ["user_id", "status"])]
+    assert _indexes(spec) == []
+    assert not [w for w in spec.warnings if w.line in (line, line + 1)], spec.warnings
+
+
+FK_ITEMS = [
+    pytest.param("`FOREIGN KEY (user_id) REFERENCES users(id) ON DELETE CASCADE`", "CASCADE",
+                 id="sql"),
+    pytest.param("`fk_tasks_user`: FOREIGN KEY (user_id) REFERENCES users(id) ON DELETE SET NULL",
+                 "SET NULL", id="named-sql"),
+    pytest.param("`user_id` → `users(id)`", None, id="arrow-call"),
+    pytest.param("user_id -> users.id", None, id="arrow-dotted"),
+    pytest.param("`tasks.user_id` MUST reference a valid `users.id`", None, id="must-reference"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("columns", list(COLUMNS))
+@pytest.mark.parametrize("title", ["Foreign Keys", "Relationships", "Constraints"])
+@pytest.mark.parametrize(("item", "action"), FK_ITEMS)
+def test_a_foreign_key_item_is_read_under_every_heading(
+    columns: str, title: str, item: str, action: str | None
+) -> None:
+    spec, line = _spec(columns, "bold", title, [item])
+    ref = spec_column(spec, "tasks", "user_id").references
+    assert ref is not None and (ref.table, ref.column, ref.on_delete) == ("users", "id", action)
+    assert not [w for w in spec.warnings if w.line == line], spec.warnings
+
+
+@pytest.mark.parametrize(
+    "item",
+    [
+        pytest.param("`tasks_details_gin_idx`: INDEX (expression)", id="column-it-lacks"),
+        pytest.param("`idx_tasks_active` - active rows only", id="name-of-no-column"),
+        pytest.param("`idx_anything_id` - by id", id="prefix-naming-no-table"),
+        pytest.param("`INDEX idx ON tasks(nope)`", id="sql-column-it-lacks"),
+    ],
+)
+def test_an_index_item_naming_no_column_of_the_table_is_warned_not_guessed(item: str) -> None:
+    spec, line = _spec("table", "bold", "Indexes", [item])
+    assert _indexes(spec) == []
+    assert [w.message for w in spec.warnings if w.line == line] == ["index not read"]
+
+
+def test_an_on_delete_one_source_states_survives_a_better_source_that_omits_it() -> None:
+    item = "`FOREIGN KEY (user_id) REFERENCES users(id) ON DELETE CASCADE`"
+    text, _ = _text("table", "bold", "Foreign Keys", [item])
+    model = (
+        "\n```python\nclass Task(SQLModel, table=True):\n    __tablename__ = 'tasks'\n"
+        "    id: UUID = Field(primary_key=True)\n"
+        "    user_id: UUID = Field(foreign_key='users.id')\n```\n"
+    )
+    ref = spec_column(parse_spec(text + model), "tasks", "user_id").references
+    assert ref is not None and (ref.table, ref.on_delete) == ("users", "CASCADE")
+
+
+@pytest.mark.parametrize("where", ["before", "after"])
+def test_a_composite_index_listed_apart_goes_to_the_one_table_with_its_columns(where: str) -> None:
+    tables, _ = _text("bullets", "bold", "Notes", ["see below"])
+    apart = "\n## Indexes\n\n- Composite index: (user_id, status)\n- Index: (id)\n"
+    spec = parse_spec(apart + tables if where == "before" else tables + apart)
+    assert _indexes(spec) == [("tasks", ("user_id", "status"), False, None)]
+    line = (
+        (apart + tables if where == "before" else tables + apart)
+        .splitlines()
+        .index("- Index: (id)")
+    )
+    assert [w.message for w in spec.warnings if w.line == line + 1] == [
+        "index not read: no one table has all its columns"
+    ]
+
+
+@pytest.mark.parametrize(("why", "method"), [("IVFFlat similarity", "ivfflat"), ("by GIN", "gin")])
+def test_an_access_method_in_a_named_index_words_is_its_method(why: str, method: str) -> None:
+    spec, _ = _spec("table", "bold", "Indexes", [f"`idx_tasks_status` - {why}"])
+    assert [(i.columns, i.method) for i in spec.indexes] == [(["status"], method)]
