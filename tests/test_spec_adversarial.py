@@ -29,8 +29,8 @@ GROWTH_GUARD_S = 180.0  # the size search and four rounds of four sizes
 READ = """
 import json, sys
 sys.path.insert(0, sys.argv[1])
-from tests import spec_growth
 from tests.adversarial_specs import SHAPES
+from tools.spec.read import parse_spec
 shape = SHAPES[sys.argv[2]][0]
 spec = parse_spec(shape(int(sys.argv[3])))
 print(json.dumps({

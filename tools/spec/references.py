@@ -23,6 +23,8 @@ def resolve_relationships(builder: SpecBuilder, entities: list[Entity], resolve:
     for relationship in builder.relationships:
         for side in ("from_table", "to_table"):
             found = resolve(getattr(relationship, side))
+            if not found and side == "to_table":
+                found = _named_after(relationship.text, relationship.to_table, resolve)
             if found:
                 setattr(relationship, side, found)
             else:
@@ -50,6 +52,20 @@ def resolve_relationships(builder: SpecBuilder, entities: list[Entity], resolve:
                 column = entity.column(name)
                 if column is not None:
                     column.primary_key, column.nullable = True, False
+
+
+def _named_after(text: str, word: str, resolve: Resolve) -> str | None:
+    """A table named by one of the two words after `word` ("multiple *active* sessions",
+    "many *video* watch sessions"): the relationship's noun after an adjective, or the table
+    those words make joined by `_`."""
+    at = re.search(rf"\b{re.escape(word)}\b\s+(\w+)(?:\s+(\w+))?", text)
+    if at is None:
+        return None
+    first, second = at.groups()
+    candidates = [f"{word}_{first}", first]
+    if second:
+        candidates = [f"{word}_{first}_{second}", *candidates, f"{first}_{second}", second]
+    return next((found for name in candidates if (found := resolve(name))), None)
 
 
 def finish_indexes(builder: SpecBuilder, entities: list[Entity], future_names: set[str]) -> None:

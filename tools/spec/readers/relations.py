@@ -117,12 +117,35 @@ REL_PATTERNS: list[tuple[re.Pattern[str], str, bool]] = [
 ]
 
 
+# `courses` → `course_modules` (one course has many modules), `a` ↔ `b` (through `a_b`): two
+# tables, not a column and its target (`user_id → users(id)` is an FK_ARROW or an FK bullet).
+TABLE_ARROW = re.compile(
+    r"^(?P<a>[A-Za-z_]\w*)\s*(?P<arrow>→|->|=>|⟶|↔|<->|⟷)\s*(?P<b>[A-Za-z_]\w*)(?![\w.(])"
+    r"(?P<rest>.*)$"
+)
+_THROUGH = re.compile(r"\b(?:through|via)\s+`?(?P<via>\w+)`?", _I)
+# "an agent (profile)" names the table profile; "one agent (optional)" does not.
+_QUALIFIERS = frozenset(
+    ("optional", "required", "nullable", "mandatory", "unique", "many", "one", "multiple", "self")
+)
+
+
 MERMAID_EDGE = re.compile(
     r"^\s*(?P<a>[\w-]+)\s+(?P<l>[|}o][|o])(?:--|\.\.)(?P<r>[|o][|{o])\s+(?P<b>[\w-]+)\s*(?::\s*(?P<label>.*))?$"
 )
 
 
 LIST_TAIL = re.compile(r"(?:\s*(?:,|\band\b|\by\b|\be\b)\s*(?:and\s+)?\w+)+")
+
+
+def _arrow_kind(arrow: str, words: str) -> str:
+    """The kind of `a → b (words)`: what the words say, else one-to-many (many-to-many for ↔)."""
+    for kind in ("many-to-many", "one-to-one", "one-to-many", "many-to-one"):
+        if kind in words.lower() or kind.replace("-", " ") in words.lower():
+            return kind
+    if arrow in ("↔", "<->", "⟷") or _THROUGH.search(words):
+        return "many-to-many"
+    return "one-to-many"
 
 
 def on_delete_action(word: str) -> str:
@@ -203,9 +226,27 @@ class RelationReader(SectionReader):
     def relationship(self, plain: str, line: int) -> bool:
         """A relationship in words or arrows; False when the line states none."""
         section = self.section
-        plain = re.sub(r"\b\w+\s+\((\w+)\)", r"\1", plain)  # "an agent (profile)" -> profile
+        plain = re.sub(  # "an agent (profile)" -> profile
+            r"\b(\w+)\s+\((\w+)\)",
+            lambda m: m.group(0) if m.group(2).lower() in _QUALIFIERS else m.group(2),
+            plain,
+        )
         found = False
         match: re.Match[str] | None
+        tables = TABLE_ARROW.match(plain)
+        if tables and not re.search(r"(?i)_id$", tables.group("a")):
+            self.builder.relationships.append(
+                Relationship(
+                    from_table=tables.group("a"),
+                    to_table=tables.group("b"),
+                    kind=_arrow_kind(tables.group("arrow"), tables.group("rest")),
+                    text=plain,
+                    line=line,
+                )
+            )
+            section.pairs.append((tables.group("a"), tables.group("b")))
+            self._cascade(tables.group("rest"), line, [(tables.group("a"), tables.group("b"))])
+            return True
         for match in FK_ARROW.finditer(plain):
             self.builder.relationships.append(
                 Relationship(
