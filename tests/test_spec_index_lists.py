@@ -164,3 +164,25 @@ def test_a_composite_index_listed_apart_goes_to_the_one_table_with_its_columns(w
 def test_an_access_method_in_a_named_index_words_is_its_method(why: str, method: str) -> None:
     spec, _ = _spec("table", "bold", "Indexes", [f"`idx_tasks_status` - {why}"])
     assert [(i.columns, i.method) for i in spec.indexes] == [(["status"], method)]
+
+
+@pytest.mark.parametrize("columns", list(COLUMNS))
+@pytest.mark.parametrize("title", ["Status Values", "Allowed status values", "Status options"])
+def test_a_list_of_a_columns_values_is_its_notes_not_columns(columns: str, title: str) -> None:
+    items = ["`pending` - waiting", "`embedding` - vectors being made", "`done` - finished"]
+    spec, line = _spec(columns, "bold", title, items)
+    assert [c.name for c in spec.entities[0].columns] == ["id", "user_id", "status", "created_at"]
+    assert spec_column(spec, "tasks", "status").notes == [
+        "pending - waiting",
+        "embedding - vectors being made",
+        "done - finished",
+    ]
+    assert not [w for w in spec.warnings if line <= w.line < line + 3], spec.warnings
+
+
+def test_a_list_that_is_no_sql_leaves_a_candidate_table_section_alone() -> None:
+    toc = "## Table of Contents\n\n1. [Overview](#overview)\n2. [Indexes](#indexes)\n\n"
+    text, _ = _text("table", "bold", "Indexes", ["`INDEX idx_tasks_user ON tasks(user_id)`"])
+    spec = parse_spec(toc + text)
+    assert [e.name for e in spec.entities] == ["tasks", "users"]
+    assert not [w for w in spec.warnings if w.line < 5], spec.warnings

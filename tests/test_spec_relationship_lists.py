@@ -68,3 +68,11 @@ def test_a_word_in_brackets_names_the_table_unless_it_qualifies() -> None:
 def test_a_column_and_its_target_is_no_relationship_between_tables() -> None:
     spec = _read(["user_id → users(id)"], "## Relationships")
     assert [(r.from_table, r.to_table) for r in spec.relationships] != [("user_id", "users")]
+
+
+def test_a_mermaid_entity_named_alone_is_no_unread_line() -> None:
+    lines = ["erDiagram", "    users", '    tags["Tag"]', "    users ||--o{ tags : has"]
+    diagram = "```mermaid\n" + "\n".join(lines) + "\n```\n"
+    spec = parse_spec(f"# Schema\n\n{TABLES}\n## Diagram\n\n{diagram}")
+    assert _pairs(spec) == [("users", "one-to-many", "tags")]
+    assert not [w for w in spec.warnings if "mermaid" in w.message], spec.warnings

@@ -22,7 +22,7 @@ from tools.spec.readers.sections import (
     TABLE_NAME,
     managed_library,
 )
-from tools.spec.readers.sql_fragments import read_fragment
+from tools.spec.readers.sql_fragments import fragment_sql, read_fragment
 from tools.spec.readers.text import strip_inline
 
 _I = re.IGNORECASE
@@ -96,7 +96,7 @@ class BulletReader(RelationReader):
             if not (self.sql_item(content, line) or self.index_bullet(plain, line)):
                 self.builder.warn(line, "index not read")
             return
-        if section.kind == "column":
+        if section.kind == "column" or section.sub == "values":
             entity = self.entity_here("bullets")
             column = entity.column(section.column) if entity and section.column else None
             if column is not None:
@@ -180,7 +180,10 @@ class BulletReader(RelationReader):
 
     def sql_item(self, content: str, line: int) -> bool:
         """A key, constraint or index written in SQL, of the current table or a named one."""
-        entity = self.entity_here("bullets") if self.current_entity() else None
+        current = self.current_entity()
+        if fragment_sql(content, current[0] if current else None) is None:
+            return False  # not SQL: and a table section stays a candidate until it is one
+        entity = self.entity_here("bullets") if current else None
         return read_fragment(content, line, entity, self.builder, self.section.future)
 
     def composite_bullet(self, plain: str, line: int) -> bool:

@@ -15,7 +15,7 @@ from markdown_it import MarkdownIt
 from markdown_it.rules_block import heading as atx_heading
 from markdown_it.token import Token
 
-from tools.spec.names import match_key
+from tools.spec.names import match_key, snake
 from tools.spec.readers import vocabulary as vocab
 from tools.spec.readers.bullets import BulletReader
 from tools.spec.readers.fences import read_fence
@@ -33,6 +33,10 @@ from tools.spec.readers.tables import TableReader, split_tables
 from tools.spec.readers.text import strip_inline
 
 _PLURAL = re.compile(vocab.bounded(vocab.TABLES_PLURAL), re.I)
+_VALUES = re.compile(
+    r"(?i)^(?:allowed\s+|valid\s+|possible\s+)?(?P<column>\w+(?:\s\w+)?)\s+"
+    r"(?P<kind>values|types|options|states|statuses|kinds|levels)$"
+)
 _BOLD = re.compile(r"^\*\*(?P<title>[^*\n]{1,80})\*\*\s*(?P<rest>.*)$", re.S)
 
 
@@ -155,6 +159,11 @@ class MarkdownReader(BulletReader, TableReader):
         section = self.section
         title = strip_heading(bold.group("title"))
         rest = bold.group("rest").strip().lstrip(":").strip()
+        listed = self._values_of(title)
+        if listed:  # **Status values:** - the labels of a column, each with its meaning
+            section.sub, section.column = "values", listed
+            self.builder.ledger.mark(line)
+            return True
         kind = heading_kind(title)
         if kind != "entity" or FIELDS.match(title):
             section.sub = "fields" if kind == "entity" else kind
@@ -187,6 +196,21 @@ class MarkdownReader(BulletReader, TableReader):
         if not rest:
             section.sub_entity = None  # a lead-in for a list about something else
         return False
+
+    def _values_of(self, title: str) -> str | None:
+        """The column of the current table a `Status values` / `Event types` title lists."""
+        words = _VALUES.match(title)
+        current = self.current_entity()
+        table = self.builder.tables.get((current[0], self.section.future)) if current else None
+        if words is None or table is None:
+            return None
+        base = snake(words.group("column").strip().replace(" ", "_"))
+        kind = words.group("kind").lower()
+        kind = kind[:-2] if kind.endswith("ses") else kind[:-1]  # statuses -> status
+        for name in (base, base.removesuffix("s"), f"{base}_{kind}"):
+            if table.entity.column(name) is not None:
+                return name
+        return None
 
     def fence(self, token: Token) -> None:
         """A code fence: relationship lines in a relationships section, else by language."""

@@ -189,6 +189,8 @@ def read_mermaid(code: str, first_line: int, builder: SpecBuilder) -> None:
                 )
             )
             continue
+        if re.fullmatch(r"[\w-]+", text) or re.fullmatch(r'[\w-]+\s*\["[^"]*"\]', text):
+            continue  # an entity named alone (or with its alias): the edges say the rest
         opened = re.match(r"^([\w-]+)\s*\{$", text)
         if opened:
             entity = builder.entity(snake(opened.group(1)), line, "mermaid", explicit=False)
