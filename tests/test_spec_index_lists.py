@@ -186,3 +186,49 @@ def test_a_list_that_is_no_sql_leaves_a_candidate_table_section_alone() -> None:
     spec = parse_spec(toc + text)
     assert [e.name for e in spec.entities] == ["tasks", "users"]
     assert not [w for w in spec.warnings if w.line < 5], spec.warnings
+
+
+@pytest.mark.parametrize(
+    "heading",
+    ["### Table 1: tasks", "### Table #2 - tasks", "### Table 3. tasks", "## Table 10 (tasks)"],
+)
+@pytest.mark.parametrize("columns", list(COLUMNS))
+def test_a_numbered_table_heading_names_its_table(heading: str, columns: str) -> None:
+    spec = parse_spec(f"# Schema\n\n## Tables\n\n{heading}\n\n{COLUMNS[columns]}{USERS}")
+    assert [(e.name, len(e.columns)) for e in spec.entities] == [("tasks", 4), ("users", 1)]
+    assert spec.warnings == []
+
+
+def test_a_remarks_lead_in_ends_the_index_list_before_it() -> None:
+    notes = ["**Notes:**", "", "- ON DELETE CASCADE: tasks go with their user", "- Keep it small"]
+    text, _ = _text("table", "bold", "Indexes", ["`INDEX idx_tasks_user ON tasks(user_id)`"])
+    spec = parse_spec(text.replace(USERS, "\n" + "\n".join(notes) + "\n" + USERS))
+    assert len(spec.indexes) == 1
+    assert (
+        ["- " + n for n in spec.entities[0].notes[-2:]]
+        == notes[-2:]
+        == [
+            "- ON DELETE CASCADE: tasks go with their user",
+            "- Keep it small",
+        ]
+    )
+    assert spec.warnings == []
+
+
+def test_a_sql_fence_of_one_table_constraint_is_that_tables() -> None:
+    fence = (
+        "**Foreign Key:**\n\n```sql\nCONSTRAINT fk_tasks_user\n  FOREIGN KEY (user_id)\n"
+        "  REFERENCES users(id)\n  ON DELETE CASCADE;\n```\n"
+    )
+    spec = parse_spec(f"# Schema\n\n## tasks\n\n{COLUMNS['table']}\n{fence}{USERS}")
+    ref = spec_column(spec, "tasks", "user_id").references
+    assert ref is not None and (ref.table, ref.on_delete) == ("users", "CASCADE")
+    assert spec.warnings == []
+
+
+@pytest.mark.parametrize("lead_in", ["**Notes:**", "### Notes"])
+def test_a_sentence_under_notes_is_a_remark_not_a_column(lead_in: str) -> None:
+    text = f"# Schema\n\n## Table 1: tasks\n\n{COLUMNS['table']}\n{lead_in}\n\n"
+    spec = parse_spec(text + "- All timestamps in UTC\n- Managed by the API\n" + USERS)
+    assert [c.name for c in spec.entities[0].columns] == ["id", "user_id", "status", "created_at"]
+    assert spec.entities[0].notes[-2:] == ["All timestamps in UTC", "Managed by the API"]

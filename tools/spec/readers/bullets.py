@@ -134,6 +134,9 @@ class BulletReader(RelationReader):
             return
         if self.current_entity() is None:
             return
+        if section.sub == "other" and _PROSE.match(plain) and not _ARROW.search(plain):
+            self.note(plain, line)  # under Notes: "All timestamps in UTC" is no column
+            return
         if self.composite_bullet(plain, line):
             return
         existing = self.builder.tables.get((self.current_entity()[0], section.future))  # type: ignore[index]

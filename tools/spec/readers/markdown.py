@@ -18,7 +18,7 @@ from markdown_it.token import Token
 from tools.spec.names import match_key, snake
 from tools.spec.readers import vocabulary as vocab
 from tools.spec.readers.bullets import BulletReader
-from tools.spec.readers.fences import read_fence
+from tools.spec.readers.fences import SQL_LANGS, read_fence
 from tools.spec.readers.sections import (
     FIELDS,
     MANAGED,
@@ -29,6 +29,7 @@ from tools.spec.readers.sections import (
     managed_library,
     strip_heading,
 )
+from tools.spec.readers.sql_fragments import is_constraint
 from tools.spec.readers.tables import TableReader, split_tables
 from tools.spec.readers.text import strip_inline
 
@@ -37,6 +38,8 @@ _VALUES = re.compile(
     r"(?i)^(?:allowed\s+|valid\s+|possible\s+)?(?P<column>\w+(?:\s\w+)?)\s+"
     r"(?P<kind>values|types|options|states|statuses|kinds|levels)$"
 )
+_LISTS = ("indexes", "relationships", "constraints", "values")
+_NOTES = re.compile(rf"(?:{vocab.HEADER_NOTES}|comments?|considerations?)", re.I)
 _BOLD = re.compile(r"^\*\*(?P<title>[^*\n]{1,80})\*\*\s*(?P<rest>.*)$", re.S)
 
 
@@ -170,6 +173,8 @@ class MarkdownReader(BulletReader, TableReader):
             self.builder.ledger.mark(line)
             return True
         name, explicit, library = entity_name(title)
+        if not name and not rest and (section.sub in _LISTS or _NOTES.fullmatch(title)):
+            section.sub = "other"  # **Notes:** after **Indexes:**: remarks now (columns still read)
         current = self.current_entity()
         if name and current and match_key(name) == match_key(current[0]):
             section.description = section.description or rest
@@ -219,6 +224,10 @@ class MarkdownReader(BulletReader, TableReader):
             for offset, text in enumerate(token.content.splitlines()):
                 if text.strip():
                     self.relationship(text.strip(), first + offset)
+            return
+        lang = (token.info.split() or [""])[0].lower()
+        constraint = self.current_entity() and is_constraint(token.content)  # `CONSTRAINT fk …`
+        if lang in SQL_LANGS and constraint and self.sql_item(token.content, first):
             return
         read_fence(token.info.strip(), token.content, first, self.builder, self.section.future)
 

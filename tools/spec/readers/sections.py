@@ -93,6 +93,7 @@ _GLOSS = re.compile(r"\s+[-\u2013\u2014]\s+.*$|\s*\{[^{}]*\}|\s*\[[^\[\]]*\]")
 _GLOSS_MARKS = frozenset("-\u2013\u2014{[")  # a gloss has one of them: none, no regex
 _PARENS = re.compile(r"\(([^()]*)\)")
 _CODE_NAME = re.compile(r"`([A-Za-z_][\w.]*)`")
+_TABLE_NUMBER = re.compile(r"\s+(?:no\.\s*|#)?\d+(?:\.\d+)*[a-z]?\s*[:.)\-\u2013\u2014]?\s+")
 _DASHES = re.compile(r"[:\-\u2013\u2014]")
 _QUALIFIED = re.compile(r"[a-z_]\w*\.[A-Za-z_]\w*")
 NUMBERING = re.compile(r"^\s*(?:\d+(?:\.\d+)*[.)]?|[IVX]+\.|[A-Z]\.)\s+")
@@ -177,6 +178,7 @@ def entity_name(title: str) -> tuple[str | None, bool, str | None]:
     if code:
         return *_dotted(code.group(1)), library
     plain = unsymbol(_title_text(title))
+    plain = _unnumbered(plain)
     plain = _unglossed(plain).strip() or plain  # "Users — who signs in", "Users {#users}"
     parens = _PARENS.findall(plain)
     rest, table_words = TABLE_WORDS.subn(" ", NUMBERING.sub("", _PARENS.sub(" ", plain)))
@@ -203,6 +205,16 @@ def entity_name(title: str) -> tuple[str | None, bool, str | None]:
         return None, False, library
     exact = rest == rest.lower() and not had_table_word
     return snake(rest), exact or (had_table_word and rest == rest.lower()), library
+
+
+def _unnumbered(plain: str) -> str:
+    """ "Table 1: users", "Table #2 - tasks" -> "Table users": the number is no name, and the
+    dash after it no gloss."""
+    word = TABLE_WORDS.match(plain)
+    if word is None:
+        return plain
+    number = _TABLE_NUMBER.match(plain, word.end())
+    return f"{word.group()} {plain[number.end() :]}" if number else plain
 
 
 def unsymbol(text: str) -> str:

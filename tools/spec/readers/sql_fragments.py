@@ -39,6 +39,11 @@ def quoted(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
+def is_constraint(text: str) -> bool:
+    """The text is one table constraint alone: `CONSTRAINT fk FOREIGN KEY (a) REFERENCES …`."""
+    return len(text) <= MAX_FRAGMENT_CHARS and bool(_CONSTRAINT.match(text.strip()))
+
+
 def fragment_sql(content: str, table: str | None) -> str | None:
     """The statement a list item's SQL fragment stands for, or None when it is not one."""
     if len(content) > MAX_FRAGMENT_CHARS:
