@@ -304,3 +304,10 @@ def test_description_group_of_constraint_words_is_read_whole() -> None:
     column = spec_column(spec, "t", "name")
     assert column.indexed and column.unique
     assert _warnings(spec) == ["t.name: read index, unique from the description (guessed)"]
+
+
+@pytest.mark.parametrize("words", ["Auto-update", "auto-updated on change", "Auto update"])
+def test_auto_update_of_a_timestamp_is_no_auto_increment(words: str) -> None:
+    spec = _notes_table(f"| updated_at | timestamptz | {words} |", header="Constraints")
+    column = spec_column(spec, "tasks", "updated_at")
+    assert not column.auto_increment and column.pg_type == "timestamp with time zone"

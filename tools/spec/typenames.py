@@ -92,7 +92,7 @@ _UNION = re.compile(r"""^\s*(["'])[^"']*\1(\s*\|\s*(["'])[^"']*\3)+\s*$""")
 _QUOTED = re.compile(r"""(["'])(.*?)\1""")
 _WORDS = re.compile(
     r"""^\s*(?P<name>[A-Za-z][\w.-]*(?:\s+(?:varying|precision))?)
-        (?P<tz>\s+with(?:out)?\s+time\s*zone)?
+        (?P<tz>\s+(?:with(?:out)?\s+(?:time\s*zone|tz)|w/o?\s*tz))?
         \s*(?:\((?P<mods>[^()]*)\))?
         (?P<array>(?:\s*\[\s*\])+)?
         (?P<optional>\?)?\s*$""",
@@ -193,7 +193,8 @@ def _normalize_cached(words: str) -> TypeInfo:
     name = match.group("name")
     key = re.sub(r"\s+", "", name.lower())
     if match.group("tz"):
-        tz = "with" if "without" not in match.group("tz").lower() else "without"
+        said = match.group("tz").lower()
+        tz = "without" if "without" in said or "w/o" in said else "with"
         base = "timestamp" if key in _TIMESTAMP_WORDS | {"timestamptz"} else key
         if base in ("timestamp", "time"):
             return TypeInfo(

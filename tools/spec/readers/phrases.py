@@ -183,7 +183,8 @@ KEYWORDS: list[tuple[re.Pattern[str], Handler]] = [
     (re.compile(rf"({vocab.INDEXED})\b", re.I), _index),
     (
         re.compile(
-            r"(auto[-_ ]?increment(?:ing|ed)?|autoincrement|auto[-_ ]generated|auto\b"
+            r"(auto[-_ ]?increment(?:ing|ed)?|autoincrement|auto[-_ ]generated"
+            r"|auto\b(?![-_ ]?updat)"  # "Auto-update" of an updated_at is no auto-increment
             r"|(?:generated\s+(?:always|by\s+default)\s+as\s+)?identity|serial\b)",
             re.I,
         ),
