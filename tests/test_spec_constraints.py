@@ -311,3 +311,22 @@ def test_auto_update_of_a_timestamp_is_no_auto_increment(words: str) -> None:
     spec = _notes_table(f"| updated_at | timestamptz | {words} |", header="Constraints")
     column = spec_column(spec, "tasks", "updated_at")
     assert not column.auto_increment and column.pg_type == "timestamp with time zone"
+
+
+OPEN, CLOSE, COMMA, IDEO = "\uff08", "\uff09", "\uff0c", "\u3001"  # full-width ( ) , and 、
+
+
+@pytest.mark.parametrize(
+    "description",
+    [
+        f"名前{OPEN}必須{IDEO}一意制約{CLOSE}",
+        "name (required, unique)",
+        f"名称{OPEN}必填{COMMA}唯一{CLOSE}",
+        f"名前{OPEN}必須{IDEO}デフォルト値あり{IDEO}一意{CLOSE}",
+    ],
+)
+def test_a_bracketed_group_of_constraint_words_in_any_script_is_guessed(description: str) -> None:
+    table = "| Column | Type | Description |\n|---|---|---|\n| id | uuid | PK |\n"
+    spec = parse_spec(f"## tasks\n\n{table}| name | varchar | {description} |\n" + USERS)
+    column = spec_column(spec, "tasks", "name")
+    assert (column.nullable, column.unique, column.default) == (False, True, None)

@@ -107,6 +107,8 @@ def _default(col: SpecColumn, m: re.Match[str]) -> None:
     elif re.match(r"(?i)^auto[-_ ]?increment", value):
         col.auto_increment = True
         return
+    elif re.fullmatch(r"値?(?:あり|有り)", value):
+        return  # デフォルト値あり: "it has a default", which one unsaid
     elif re.match(r"(?i)^(current\s+utc|auto|auto-?generated|generated)$", value):
         col.app_default = value
         return
@@ -269,17 +271,19 @@ def guess_constraints(column: SpecColumn, text: str) -> list[str]:
     group made only of constraint words (`(indexed, unique)`) with all of them. This is a guess,
     so it never overrides what the column's own definition states: a caller warns with the list.
     """
+    # Full-width brackets and commas as ASCII ones, a group after CJK text spaced off.
+    text = text.replace("\uff08", " (").translate(vocab.FULL_WIDTH)
     if "(" not in text and not any(pattern.search(text) for pattern, _ in _GUESSABLE):
         return []  # plain prose, the most common description: no probe to build
     found = probe()
     for phrase in split_top(text):
         head, groups = attribute_groups(phrase)
         for group in groups:
-            if scan_constraints(probe(), group):
-                for part in split_top(group):
-                    scan_constraints(found, part, _GUESSABLE)
-            else:
-                scan_constraints(found, group)
+            parts = split_top(group)
+            # A group of constraint words only, `(required, unique)`, is read with all of them.
+            words_only = not any(scan_constraints(probe(), part) for part in parts)
+            for part in parts:
+                scan_constraints(found, part, KEYWORDS if words_only else _GUESSABLE)
         scan_constraints(found, head, _GUESSABLE)
     return _take_guesses(column, found)
 
