@@ -330,3 +330,31 @@ def test_a_bracketed_group_of_constraint_words_in_any_script_is_guessed(descript
     spec = parse_spec(f"## tasks\n\n{table}| name | varchar | {description} |\n" + USERS)
     column = spec_column(spec, "tasks", "name")
     assert (column.nullable, column.unique, column.default) == (False, True, None)
+
+
+ID_COLUMNS = {
+    "bullets": "- id: uuid\n- name: text\n",
+    "table": "| Column | Type |\n|---|---|\n| id | bigint |\n| name | text |\n",
+}
+
+
+@pytest.mark.parametrize("columns", list(ID_COLUMNS))
+def test_an_id_column_of_a_table_stating_no_key_is_its_guessed_primary_key(columns: str) -> None:
+    spec = parse_spec(f"## teams\n\n{ID_COLUMNS[columns]}" + USERS)
+    column = spec_column(spec, "teams", "id")
+    assert column.primary_key and not column.nullable
+    assert "teams.id: read as the primary key, the table states none (guessed)" in _warnings(spec)
+
+
+@pytest.mark.parametrize(
+    ("keyed", "keys"),
+    [
+        ("- code: text (pk)\n- id: uuid\n", ["code"]),
+        ("- id: uuid\n- team_id: uuid\n- Primary key: (team_id, id)\n", ["id", "team_id"]),
+    ],
+)
+def test_a_table_stating_its_key_gets_no_guessed_one(keyed: str, keys: list[str]) -> None:
+    spec = parse_spec(f"## teams\n\n{keyed}" + USERS)
+    entity = spec.entity("teams")
+    assert entity is not None and [c.name for c in entity.columns if c.primary_key] == keys
+    assert not [m for m in _warnings(spec) if "states none" in m]

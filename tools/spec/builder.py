@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from tools.spec.keys import guess_primary_keys
 from tools.spec.ledger import LineLedger
 from tools.spec.merge import merge_column
 from tools.spec.model import (
@@ -202,6 +203,7 @@ class SpecBuilder:
             self._check_entity(entity)
         finish_indexes(self, entities, {e.name for e in future})
         resolve_relationships(self, entities, resolve)
+        guess_primary_keys(entities, self.constraints, self.warn)
         self._unread(entities + future)
         tenant = self.tenant_column
         # Shared tables the spec does not define are kept: the database may well have them.
