@@ -57,3 +57,88 @@ def test_laravel_unknown_column_kind_is_warned() -> None:
     )
     spec = parse_spec(f"```php\n{code}\n```\n")
     assert [w.message for w in spec.warnings] == ["laravel column 'geometry' of tags not read"]
+
+
+LEGACY = """
+class Task(TimestampMixin, Base):
+    __tablename__ = "tasks"
+    __table_args__ = (Index("ix_tasks_user_status", "user_id", "status"),)
+    id = Column(Integer, primary_key=True)
+    user_id = Column(
+        Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    status = Column(Enum(Status), nullable=False)
+    title = Column(String(200), nullable=False, unique=True)
+    notes = Column(Text)
+    user = relationship("User", back_populates="tasks")
+"""
+MAPPED = """
+class Task(TimestampMixin, Base):
+    __tablename__ = "tasks"
+    __table_args__ = (Index("ix_tasks_user_status", "user_id", "status"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    status: Mapped[Status]
+    title: Mapped[str] = mapped_column(String(200), unique=True)
+    notes: Mapped[Optional[str]] = mapped_column(Text)
+    user: Mapped["User"] = relationship(back_populates="tasks")
+"""
+SHARED = """
+class Status(enum.Enum):
+    open = "open"
+    done = "done"
+
+
+class TimestampMixin:
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class User(Base):
+    __tablename__ = "users"
+    id: Mapped[int] = mapped_column(primary_key=True)
+"""
+
+
+def _columns(code: str, label: str) -> list[tuple[object, ...]]:
+    spec = parse_spec(f"# Schema\n\n```{label}\n{SHARED}{code}```\n")
+    assert spec.warnings == []
+    assert [(i.table, i.columns) for i in spec.indexes] == [("tasks", ["user_id", "status"])]
+    assert ("tasks", "users") in [(r.from_table, r.to_table) for r in spec.relationships]
+    entity = spec.entity("tasks")
+    assert entity is not None
+    return [
+        (c.name, c.pg_type, c.nullable, c.primary_key, c.unique, c.indexed, c.default,
+         c.enum_name, c.references.table if c.references else None,
+         c.references.on_delete if c.references else None)
+        for c in entity.columns
+    ]  # fmt: skip
+
+
+@pytest.mark.parametrize("label", ["python", ""])
+def test_sqlalchemy_declarative_models_in_either_style_read_the_same(label: str) -> None:
+    legacy, mapped = _columns(LEGACY, label), _columns(MAPPED, label)
+    assert legacy == mapped == [
+        ("created_at", "timestamp with time zone", False, False, False, False, "now()",
+         None, None, None),
+        ("id", "integer", False, True, False, False, None, None, None, None),
+        ("user_id", "integer", False, False, False, True, None, None, "users", "CASCADE"),
+        ("status", "status", False, False, False, False, None, "status", None, None),
+        ("title", "character varying(200)", False, False, True, False, None, None, None, None),
+        ("notes", "text", True, False, False, False, None, None, None, None),
+    ]  # fmt: skip
+
+
+def test_a_column_typed_by_its_foreign_key_takes_the_referenced_type() -> None:
+    code = (
+        "class Org(Base):\n    __tablename__ = 'orgs'\n"
+        "    id = Column(UUID(as_uuid=True), primary_key=True)\n\n"
+        "class Team(Base):\n    __tablename__ = 'teams'\n"
+        "    id = Column(BigInteger, primary_key=True)\n"
+        "    org_id = Column(ForeignKey('orgs.id'), nullable=False)\n"
+    )
+    spec = parse_spec(f"```python\n{code}```\n")
+    team = spec.entity("teams")
+    assert team is not None and [(c.name, c.pg_type) for c in team.columns] == [
+        ("id", "bigint"),
+        ("org_id", "uuid"),
+    ]

@@ -42,7 +42,9 @@ def read_fence(info: str, code: str, first_line: int, builder: SpecBuilder, futu
     if not lang or lang in ("text", "plaintext", "txt", "code"):
         if re.search(r"^\s*CREATE\s+(UNIQUE\s+)?(TABLE|INDEX|TYPE)\b", code, re.I | re.M):
             lang = "sql"
-        elif re.search(r"^\s*class\s+\w+\(.*SQLModel", code, re.M) or is_django(code):
+        elif re.search(
+            r"^\s*class\s+\w+\(.*SQLModel|^\s*__tablename__\s*=", code, re.M
+        ) or is_django(code):
             lang = "python"
         elif re.search(r"^\s*(model|enum)\s+\w+\s*\{", code, re.M):
             lang = "prisma"

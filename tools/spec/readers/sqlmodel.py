@@ -22,10 +22,11 @@ from tools.spec.readers.python_ast import (
     table_args,
     unwrap,
 )
+from tools.spec.readers.sqlalchemy import is_declarative, read_declarative, type_foreign_keys
 
 
 def read_python(code: str, first_line: int, builder: SpecBuilder, future: bool) -> None:
-    """Read SQLModel table classes (and Enum classes) from one python block."""
+    """Read SQLModel table classes, SQLAlchemy declarative ones and Enum classes of a block."""
     try:
         tree = ast.parse(code)
     except SyntaxError as error:
@@ -55,6 +56,9 @@ def read_python(code: str, first_line: int, builder: SpecBuilder, future: bool) 
         if cls.table:
             builder.dialects.add("sqlmodel")
             _table_class(cls, registry, builder, future)
+        elif is_declarative(cls):
+            read_declarative(cls, registry, builder, future)
+    type_foreign_keys(builder)
 
 
 def _fields(

@@ -1,0 +1,233 @@
+"""SQLAlchemy declarative classes of a spec: `__tablename__` with `Column(...)`, `Mapped[...]` and
+`mapped_column(...)` (the 1.4 and 2.0 styles), read with Python's `ast` (never executed).
+
+Nullability follows SQLAlchemy: a `Column` is nullable unless `nullable=False` or a primary key;
+a `Mapped[T]` is NOT NULL unless `Optional[T]` / `T | None`. Mixins defined in the spec give their
+columns to the classes that inherit them. A column typed only by its `ForeignKey` takes the type
+of the column it references, as SQLAlchemy does.
+"""
+
+from __future__ import annotations
+
+import ast
+
+from tools.spec.builder import SpecBuilder
+from tools.spec.model import Reference, Relationship, SpecColumn
+from tools.spec.readers.python_ast import (
+    PY_TYPES,
+    PyClass,
+    class_setting,
+    const,
+    name_of,
+    sa_type,
+    server_default,
+    table_args,
+    unwrap,
+)
+
+_COLUMN_CALLS = ("Column", "mapped_column")
+_NOT_TYPES = ("ForeignKey", "Sequence", "Identity", "Computed", "FetchedValue")
+_INTEGERS = ("integer", "bigint", "smallint")
+
+
+def is_declarative(cls: PyClass) -> bool:
+    """A mapped class: it names its table and is no SQLModel class."""
+    return (
+        not cls.table
+        and "SQLModel" not in cls.bases
+        and isinstance(const(class_setting(cls.node, "__tablename__")), str)
+    )
+
+
+def read_declarative(
+    cls: PyClass, registry: dict[str, PyClass], builder: SpecBuilder, future: bool
+) -> None:
+    """One declarative class: its table, columns, relationships and `__table_args__`."""
+    node = cls.node
+    table = str(const(class_setting(node, "__tablename__")))
+    doc = ast.get_docstring(node) or ""
+    entity = builder.entity(
+        table,
+        cls.first_line + node.lineno - 1,
+        "python",
+        future=future,
+        description=doc.split("\n")[0],
+        defines=True,
+    )
+    builder.dialects.add("sqlalchemy")
+    for stmt, first in _attributes(cls, registry, {node.name}):
+        column = _column(stmt, first, table, registry, builder)
+        if column is not None:
+            builder.add_column(entity, column, "python")
+    settings = class_setting(node, "__table_args__")
+    if settings is not None:
+        table_args(settings, table, cls.first_line, builder)
+
+
+def type_foreign_keys(builder: SpecBuilder) -> None:
+    """Columns typed only by their ForeignKey: the type of the column they reference."""
+    for table in builder.tables.values():
+        for column in table.entity.columns:
+            ref = column.references
+            if not (column.type_guessed and column.type == "" and ref and ref.column):
+                continue
+            target = builder.tables.get((ref.table, table.entity.future))
+            typed = target.entity.column(ref.column) if target else None
+            if typed is not None and typed.pg_type:
+                column.pg_type = {"serial": "integer", "bigserial": "bigint"}.get(
+                    typed.pg_type, typed.pg_type
+                )
+
+
+def _attributes(
+    cls: PyClass, registry: dict[str, PyClass], seen: set[str]
+) -> list[tuple[ast.Assign | ast.AnnAssign, int]]:
+    """The class's column and relationship statements, those of its bases defined first."""
+    out: list[tuple[ast.Assign | ast.AnnAssign, int]] = []
+    for base in cls.bases:
+        parent = registry.get(base)
+        if parent is not None and base not in seen:
+            seen.add(base)
+            out += _attributes(parent, registry, seen)
+    for stmt in cls.node.body:
+        name = _target(stmt)
+        if name is None or name.startswith("__"):
+            continue
+        out = [(s, f) for s, f in out if _target(s) != name]
+        out.append((stmt, cls.first_line))  # type: ignore[arg-type]
+    return out
+
+
+def _target(stmt: ast.stmt) -> str | None:
+    """The attribute a `name = Column(…)` or `name: Mapped[…]` statement defines."""
+    if isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name):
+        mapped = isinstance(stmt.annotation, ast.Subscript) and name_of(stmt.annotation.value) in (
+            "Mapped",
+            "WriteOnlyMapped",
+            "DynamicMapped",
+        )
+        called = isinstance(stmt.value, ast.Call) and name_of(stmt.value.func) in _COLUMN_CALLS
+        return stmt.target.id if mapped or called else None
+    if (
+        isinstance(stmt, ast.Assign)
+        and len(stmt.targets) == 1
+        and isinstance(stmt.targets[0], ast.Name)
+        and isinstance(stmt.value, ast.Call)
+        and name_of(stmt.value.func) in (*_COLUMN_CALLS, "relationship")
+    ):
+        return stmt.targets[0].id
+    return None
+
+
+def _column(
+    stmt: ast.Assign | ast.AnnAssign,
+    first: int,
+    table: str,
+    registry: dict[str, PyClass],
+    builder: SpecBuilder,
+) -> SpecColumn | None:
+    """The column one statement defines; a relationship is recorded and gives none."""
+    name = _target(stmt) or ""
+    line = first + stmt.lineno - 1
+    call = stmt.value if isinstance(stmt.value, ast.Call) else None
+    annotation = stmt.annotation.slice if isinstance(stmt, ast.AnnAssign) else None  # type: ignore[attr-defined]
+    inner, optional, is_list = unwrap(annotation)
+    if call is not None and name_of(call.func) == "relationship":
+        target = const(call.args[0]) if call.args else None
+        builder.relationships.append(
+            Relationship(
+                from_table=table,
+                to_table=target if isinstance(target, str) else name_of(inner),
+                kind="one-to-many" if is_list else "many-to-one",
+                text=ast.unparse(stmt),
+                line=line,
+            )
+        )
+        return None
+    if call is not None and name_of(call.func) not in _COLUMN_CALLS:
+        return None  # column_property, a query expression: nothing the table stores
+    mapped_class = name_of(inner) in registry and not registry[name_of(inner)].is_enum
+    if call is None and (is_list or mapped_class):
+        return None  # Mapped["User"] or Mapped[list["Task"]] without mapped_column: a relation
+    args = list(call.args) if call is not None else []
+    keywords = {k.arg: k.value for k in call.keywords if k.arg} if call is not None else {}
+    if args and isinstance(const(args[0]), str):
+        name = str(const(args.pop(0)))  # Column("user_name", String): the column's own name
+    column = SpecColumn(name=name, line=line, stated=["type", "nullable"])
+    type_arg = next((a for a in args if name_of(getattr(a, "func", a)) not in _NOT_TYPES), None)
+    _type(column, type_arg, inner, registry)
+    for arg in args:
+        if isinstance(arg, ast.Call) and name_of(arg.func) == "ForeignKey" and arg.args:
+            _reference(column, arg)
+    column.primary_key = bool(const(keywords.get("primary_key")))
+    column.nullable = (optional if annotation is not None else True) and not column.primary_key
+    if const(keywords.get("nullable")) is not None:
+        column.nullable = bool(const(keywords["nullable"]))
+    column.unique = bool(const(keywords.get("unique")))
+    column.indexed = bool(const(keywords.get("index")))
+    if "server_default" in keywords:
+        column.default = server_default(keywords["server_default"])
+    if "default" in keywords:
+        column.app_default = ast.unparse(keywords["default"])
+    comment = const(keywords.get("comment") or keywords.get("doc"))
+    column.description = comment if isinstance(comment, str) else ""
+    auto = const(keywords.get("autoincrement"))
+    integer_key = column.primary_key and column.pg_type in _INTEGERS and not column.references
+    column.auto_increment = auto is True or (integer_key and auto is not False)
+    if column.primary_key:
+        column.stated.append("primary_key")
+    return column
+
+
+def _type(
+    column: SpecColumn,
+    type_arg: ast.AST | None,
+    inner: ast.AST | None,
+    registry: dict[str, PyClass],
+) -> None:
+    """The column's type: the SQLAlchemy type given, else its Mapped[...] annotation's."""
+    enum_call = (
+        type_arg
+        if isinstance(type_arg, ast.Call)
+        and name_of(type_arg.func)
+        in (
+            "Enum",
+            "SAEnum",
+        )
+        else None
+    )
+    if enum_call is not None:
+        named = {k.arg: const(k.value) for k in enum_call.keywords if k.arg}.get("name")
+        labels = [const(a) for a in enum_call.args if isinstance(const(a), str)]
+        enum = name_of(enum_call.args[0]) if enum_call.args and not labels else ""
+        column.enum_name = str(named or enum.lower() or f"{column.name}_enum")
+        column.enum_values = [str(label) for label in labels]
+        column.pg_type, column.type = column.enum_name, ast.unparse(enum_call)
+        return
+    words = ast.unparse(type_arg) if type_arg is not None else ast.unparse(inner) if inner else ""
+    pg_type = sa_type(type_arg) if type_arg is not None else None
+    type_name = name_of(inner)
+    if pg_type is None and type_name in registry and registry[type_name].is_enum:
+        column.enum_name = pg_type = type_name.lower()
+    pg_type = pg_type or PY_TYPES.get(type_name)
+    column.type = words
+    if pg_type is None:
+        column.type_guessed, column.pg_type = True, "integer"  # typed by its ForeignKey, later
+        column.type = ""
+        return
+    column.pg_type = pg_type
+
+
+def _reference(column: SpecColumn, foreign_key: ast.Call) -> None:
+    """`ForeignKey("users.id", ondelete="CASCADE")` onto the column."""
+    target = const(foreign_key.args[0])
+    if not isinstance(target, str) or "." not in target:
+        return
+    ref_table, ref_column = target.rsplit(".", 1)
+    on_delete = {k.arg: const(k.value) for k in foreign_key.keywords if k.arg}.get("ondelete")
+    column.references = Reference(
+        table=ref_table.split(".")[-1],
+        column=ref_column,
+        on_delete=on_delete.upper() if isinstance(on_delete, str) else None,
+    )
+    column.stated.append("references")
