@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 import ast
+from collections.abc import Callable
 from typing import Any
 
 from tools.spec.builder import SpecBuilder
@@ -136,6 +137,32 @@ class PyClass:
         self.bases = [name_of(b) for b in node.bases]
         self.table = any(k.arg == "table" and const(k.value) is True for k in node.keywords)
         self.is_enum = any(b in ("Enum", "StrEnum", "IntEnum") for b in self.bases)
+
+
+def inherited(
+    cls: PyClass, registry: dict[str, PyClass], attribute: Callable[[ast.stmt], str | None]
+) -> list[tuple[Any, int]]:
+    """(statement, block's first line) of each attribute of the class, those of its bases in
+    the spec first; a redefinition replaces the base's. `attribute` names a statement's
+    attribute, or None for statements that define none."""
+    out: list[tuple[Any, int]] = []
+    seen = {cls.node.name}
+
+    def walk(current: PyClass) -> None:
+        nonlocal out
+        for base in current.bases:
+            parent = registry.get(base)
+            if parent is not None and base not in seen:
+                seen.add(base)
+                walk(parent)
+        for stmt in current.node.body:
+            name = attribute(stmt)
+            if name is not None:
+                out = [(s, f) for s, f in out if attribute(s) != name]
+                out.append((stmt, current.first_line))
+
+    walk(cls)
+    return out
 
 
 def class_setting(node: ast.ClassDef, name: str) -> ast.AST | None:

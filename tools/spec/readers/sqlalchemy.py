@@ -13,19 +13,11 @@ import ast
 
 from tools.spec.builder import SpecBuilder
 from tools.spec.model import Reference, Relationship, SpecColumn
-from tools.spec.readers.python_ast import (
-    PY_TYPES,
-    PyClass,
-    class_setting,
-    const,
-    name_of,
-    sa_type,
-    server_default,
-    table_args,
-    unwrap,
-)
+from tools.spec.readers import python_ast as py
+from tools.spec.readers.python_ast import PyClass
 
 _COLUMN_CALLS = ("Column", "mapped_column")
+_MAPPED = ("Mapped", "WriteOnlyMapped", "DynamicMapped")
 _NOT_TYPES = ("ForeignKey", "Sequence", "Identity", "Computed", "FetchedValue")
 _INTEGERS = ("integer", "bigint", "smallint")
 
@@ -35,7 +27,7 @@ def is_declarative(cls: PyClass) -> bool:
     return (
         not cls.table
         and "SQLModel" not in cls.bases
-        and isinstance(const(class_setting(cls.node, "__tablename__")), str)
+        and isinstance(py.const(py.class_setting(cls.node, "__tablename__")), str)
     )
 
 
@@ -44,7 +36,7 @@ def read_declarative(
 ) -> None:
     """One declarative class: its table, columns, relationships and `__table_args__`."""
     node = cls.node
-    table = str(const(class_setting(node, "__tablename__")))
+    table = str(py.const(py.class_setting(node, "__tablename__")))
     doc = ast.get_docstring(node) or ""
     entity = builder.entity(
         table,
@@ -55,13 +47,13 @@ def read_declarative(
         defines=True,
     )
     builder.dialects.add("sqlalchemy")
-    for stmt, first in _attributes(cls, registry, {node.name}):
+    for stmt, first in py.inherited(cls, registry, _target):
         column = _column(stmt, first, table, registry, builder)
         if column is not None:
             builder.add_column(entity, column, "python")
-    settings = class_setting(node, "__table_args__")
+    settings = py.class_setting(node, "__table_args__")
     if settings is not None:
-        table_args(settings, table, cls.first_line, builder)
+        py.table_args(settings, table, cls.first_line, builder)
 
 
 def type_foreign_keys(builder: SpecBuilder) -> None:
@@ -79,41 +71,20 @@ def type_foreign_keys(builder: SpecBuilder) -> None:
                 )
 
 
-def _attributes(
-    cls: PyClass, registry: dict[str, PyClass], seen: set[str]
-) -> list[tuple[ast.Assign | ast.AnnAssign, int]]:
-    """The class's column and relationship statements, those of its bases defined first."""
-    out: list[tuple[ast.Assign | ast.AnnAssign, int]] = []
-    for base in cls.bases:
-        parent = registry.get(base)
-        if parent is not None and base not in seen:
-            seen.add(base)
-            out += _attributes(parent, registry, seen)
-    for stmt in cls.node.body:
-        name = _target(stmt)
-        if name is None or name.startswith("__"):
-            continue
-        out = [(s, f) for s, f in out if _target(s) != name]
-        out.append((stmt, cls.first_line))  # type: ignore[arg-type]
-    return out
-
-
 def _target(stmt: ast.stmt) -> str | None:
     """The attribute a `name = Column(…)` or `name: Mapped[…]` statement defines."""
     if isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name):
-        mapped = isinstance(stmt.annotation, ast.Subscript) and name_of(stmt.annotation.value) in (
-            "Mapped",
-            "WriteOnlyMapped",
-            "DynamicMapped",
-        )
-        called = isinstance(stmt.value, ast.Call) and name_of(stmt.value.func) in _COLUMN_CALLS
+        annotation = stmt.annotation
+        mapped = isinstance(annotation, ast.Subscript) and py.name_of(annotation.value) in _MAPPED
+        value = stmt.value
+        called = isinstance(value, ast.Call) and py.name_of(value.func) in _COLUMN_CALLS
         return stmt.target.id if mapped or called else None
     if (
         isinstance(stmt, ast.Assign)
         and len(stmt.targets) == 1
         and isinstance(stmt.targets[0], ast.Name)
         and isinstance(stmt.value, ast.Call)
-        and name_of(stmt.value.func) in (*_COLUMN_CALLS, "relationship")
+        and py.name_of(stmt.value.func) in (*_COLUMN_CALLS, "relationship")
     ):
         return stmt.targets[0].id
     return None
@@ -131,47 +102,47 @@ def _column(
     line = first + stmt.lineno - 1
     call = stmt.value if isinstance(stmt.value, ast.Call) else None
     annotation = stmt.annotation.slice if isinstance(stmt, ast.AnnAssign) else None  # type: ignore[attr-defined]
-    inner, optional, is_list = unwrap(annotation)
-    if call is not None and name_of(call.func) == "relationship":
-        target = const(call.args[0]) if call.args else None
+    inner, optional, is_list = py.unwrap(annotation)
+    if call is not None and py.name_of(call.func) == "relationship":
+        target = py.const(call.args[0]) if call.args else None
         builder.relationships.append(
             Relationship(
                 from_table=table,
-                to_table=target if isinstance(target, str) else name_of(inner),
+                to_table=target if isinstance(target, str) else py.name_of(inner),
                 kind="one-to-many" if is_list else "many-to-one",
                 text=ast.unparse(stmt),
                 line=line,
             )
         )
         return None
-    if call is not None and name_of(call.func) not in _COLUMN_CALLS:
+    if call is not None and py.name_of(call.func) not in _COLUMN_CALLS:
         return None  # column_property, a query expression: nothing the table stores
-    mapped_class = name_of(inner) in registry and not registry[name_of(inner)].is_enum
+    mapped_class = py.name_of(inner) in registry and not registry[py.name_of(inner)].is_enum
     if call is None and (is_list or mapped_class):
         return None  # Mapped["User"] or Mapped[list["Task"]] without mapped_column: a relation
     args = list(call.args) if call is not None else []
     keywords = {k.arg: k.value for k in call.keywords if k.arg} if call is not None else {}
-    if args and isinstance(const(args[0]), str):
-        name = str(const(args.pop(0)))  # Column("user_name", String): the column's own name
+    if args and isinstance(py.const(args[0]), str):
+        name = str(py.const(args.pop(0)))  # Column("user_name", String): the column's own name
     column = SpecColumn(name=name, line=line, stated=["type", "nullable"])
-    type_arg = next((a for a in args if name_of(getattr(a, "func", a)) not in _NOT_TYPES), None)
+    type_arg = next((a for a in args if py.name_of(getattr(a, "func", a)) not in _NOT_TYPES), None)
     _type(column, type_arg, inner, registry)
     for arg in args:
-        if isinstance(arg, ast.Call) and name_of(arg.func) == "ForeignKey" and arg.args:
+        if isinstance(arg, ast.Call) and py.name_of(arg.func) == "ForeignKey" and arg.args:
             _reference(column, arg)
-    column.primary_key = bool(const(keywords.get("primary_key")))
+    column.primary_key = bool(py.const(keywords.get("primary_key")))
     column.nullable = (optional if annotation is not None else True) and not column.primary_key
-    if const(keywords.get("nullable")) is not None:
-        column.nullable = bool(const(keywords["nullable"]))
-    column.unique = bool(const(keywords.get("unique")))
-    column.indexed = bool(const(keywords.get("index")))
+    if py.const(keywords.get("nullable")) is not None:
+        column.nullable = bool(py.const(keywords["nullable"]))
+    column.unique = bool(py.const(keywords.get("unique")))
+    column.indexed = bool(py.const(keywords.get("index")))
     if "server_default" in keywords:
-        column.default = server_default(keywords["server_default"])
+        column.default = py.server_default(keywords["server_default"])
     if "default" in keywords:
         column.app_default = ast.unparse(keywords["default"])
-    comment = const(keywords.get("comment") or keywords.get("doc"))
+    comment = py.const(keywords.get("comment") or keywords.get("doc"))
     column.description = comment if isinstance(comment, str) else ""
-    auto = const(keywords.get("autoincrement"))
+    auto = py.const(keywords.get("autoincrement"))
     integer_key = column.primary_key and column.pg_type in _INTEGERS and not column.references
     column.auto_increment = auto is True or (integer_key and auto is not False)
     if column.primary_key:
@@ -189,7 +160,7 @@ def _type(
     enum_call = (
         type_arg
         if isinstance(type_arg, ast.Call)
-        and name_of(type_arg.func)
+        and py.name_of(type_arg.func)
         in (
             "Enum",
             "SAEnum",
@@ -197,19 +168,19 @@ def _type(
         else None
     )
     if enum_call is not None:
-        named = {k.arg: const(k.value) for k in enum_call.keywords if k.arg}.get("name")
-        labels = [const(a) for a in enum_call.args if isinstance(const(a), str)]
-        enum = name_of(enum_call.args[0]) if enum_call.args and not labels else ""
+        named = {k.arg: py.const(k.value) for k in enum_call.keywords if k.arg}.get("name")
+        labels = [py.const(a) for a in enum_call.args if isinstance(py.const(a), str)]
+        enum = py.name_of(enum_call.args[0]) if enum_call.args and not labels else ""
         column.enum_name = str(named or enum.lower() or f"{column.name}_enum")
         column.enum_values = [str(label) for label in labels]
         column.pg_type, column.type = column.enum_name, ast.unparse(enum_call)
         return
     words = ast.unparse(type_arg) if type_arg is not None else ast.unparse(inner) if inner else ""
-    pg_type = sa_type(type_arg) if type_arg is not None else None
-    type_name = name_of(inner)
+    pg_type = py.sa_type(type_arg) if type_arg is not None else None
+    type_name = py.name_of(inner)
     if pg_type is None and type_name in registry and registry[type_name].is_enum:
         column.enum_name = pg_type = type_name.lower()
-    pg_type = pg_type or PY_TYPES.get(type_name)
+    pg_type = pg_type or py.PY_TYPES.get(type_name)
     column.type = words
     if pg_type is None:
         column.type_guessed, column.pg_type = True, "integer"  # typed by its ForeignKey, later
@@ -220,11 +191,11 @@ def _type(
 
 def _reference(column: SpecColumn, foreign_key: ast.Call) -> None:
     """`ForeignKey("users.id", ondelete="CASCADE")` onto the column."""
-    target = const(foreign_key.args[0])
+    target = py.const(foreign_key.args[0])
     if not isinstance(target, str) or "." not in target:
         return
     ref_table, ref_column = target.rsplit(".", 1)
-    on_delete = {k.arg: const(k.value) for k in foreign_key.keywords if k.arg}.get("ondelete")
+    on_delete = {k.arg: py.const(k.value) for k in foreign_key.keywords if k.arg}.get("ondelete")
     column.references = Reference(
         table=ref_table.split(".")[-1],
         column=ref_column,

@@ -16,6 +16,7 @@ from tools.spec.readers.python_ast import (
     PyClass,
     class_setting,
     const,
+    inherited,
     name_of,
     sa_type,
     server_default,
@@ -61,20 +62,11 @@ def read_python(code: str, first_line: int, builder: SpecBuilder, future: bool) 
     type_foreign_keys(builder)
 
 
-def _fields(
-    cls: PyClass, registry: dict[str, PyClass], seen: set[str]
-) -> list[tuple[ast.AnnAssign, int]]:
-    out: list[tuple[ast.AnnAssign, int]] = []
-    for base in cls.bases:
-        parent = registry.get(base)
-        if parent is not None and base not in seen:
-            seen.add(base)
-            out += _fields(parent, registry, seen)
-    for stmt in cls.node.body:
-        if isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name):
-            out = [(s, f) for s, f in out if s.target.id != stmt.target.id]  # type: ignore[union-attr]
-            out.append((stmt, cls.first_line))
-    return out
+def _field(stmt: ast.stmt) -> str | None:
+    """The field an annotated assignment of a class body defines."""
+    if isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name):
+        return stmt.target.id
+    return None
 
 
 def _table_class(
@@ -96,7 +88,7 @@ def _table_class(
         defines=True,
         explicit=named is not None,
     )
-    for stmt, first in _fields(cls, registry, {node.name}):
+    for stmt, first in inherited(cls, registry, _field):
         column = _py_column(stmt, first, table, registry, builder, entity.name)
         if column is not None:
             builder.add_column(entity, column, "python")
