@@ -76,3 +76,15 @@ def test_a_mermaid_entity_named_alone_is_no_unread_line() -> None:
     spec = parse_spec(f"# Schema\n\n{TABLES}\n## Diagram\n\n{diagram}")
     assert _pairs(spec) == [("users", "one-to-many", "tags")]
     assert not [w for w in spec.warnings if "mermaid" in w.message], spec.warnings
+
+
+@pytest.mark.parametrize("heading", HEADINGS)
+def test_kind_labels_over_nested_items_and_a_subject_without_article(heading: str) -> None:
+    items = "- One-to-many:\n  - users has many chat_sessions\n- Many-to-one:\n"
+    items += "  - chat_sessions belongs to one users\n"
+    spec = parse_spec(f"# Schema\n\n{TABLES}\n{heading}\n\n{items}")
+    assert _pairs(spec) == [
+        ("users", "one-to-many", "chat_sessions"),
+        ("chat_sessions", "many-to-one", "users"),
+    ]
+    assert not [w for w in spec.warnings if "relationship" in w.message], spec.warnings

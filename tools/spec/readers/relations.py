@@ -64,7 +64,7 @@ REL_PATTERNS: list[tuple[re.Pattern[str], str, bool]] = [
     ),
     (
         re.compile(
-            r"(?:each|an?|every|many)\s+(?P<a>\w+)(?:\s+(?:entry|entries|record|records|row|rows|item|items))?\s+(?:must\s+)?belongs?\s+to\s+(?:exactly\s+)?"
+            r"(?:(?:each|an?|every|many)\s+)?(?P<a>\w+)(?:\s+(?:entry|entries|record|records|row|rows|item|items))?\s+(?:must\s+)?belongs?\s+to\s+(?:exactly\s+)?"
             r"(?:one|an?|a single|single)\s+(?P<b>\w+)",
             _I,
         ),
@@ -122,6 +122,10 @@ REL_PATTERNS: list[tuple[re.Pattern[str], str, bool]] = [
 TABLE_ARROW = re.compile(
     r"^(?P<a>[A-Za-z_]\w*)\s*(?P<arrow>→|->|=>|⟶|↔|<->|⟷)\s*(?P<b>[A-Za-z_]\w*)(?![\w.(])"
     r"(?P<rest>.*)$"
+)
+_KIND_LABEL = re.compile(
+    r"(?i)\s*(?:(?:one|many)[- ]to[- ](?:one|many)|1:1|1:n|n:1|n:m|m:n)"
+    r"(?:\s+relationships?)?\s*:?\s*"
 )
 _THROUGH = re.compile(r"\b(?:through|via)\s+`?(?P<via>\w+)`?", _I)
 # "an agent (profile)" names the table profile; "one agent (optional)" does not.
@@ -228,6 +232,8 @@ class RelationReader(SectionReader):
     def relationship(self, plain: str, line: int) -> bool:
         """A relationship in words or arrows; False when the line states none."""
         section = self.section
+        if _KIND_LABEL.fullmatch(plain):
+            return True  # "One-to-many:", a title over the list items that say which tables
         plain = re.sub(  # "an agent (profile)" -> profile
             r"\b(\w+)\s+\((\w+)\)",
             lambda m: m.group(0) if m.group(2).lower() in _QUALIFIERS else m.group(2),
