@@ -232,3 +232,15 @@ def test_a_sentence_under_notes_is_a_remark_not_a_column(lead_in: str) -> None:
     spec = parse_spec(text + "- All timestamps in UTC\n- Managed by the API\n" + USERS)
     assert [c.name for c in spec.entities[0].columns] == ["id", "user_id", "status", "created_at"]
     assert spec.entities[0].notes[-2:] == ["All timestamps in UTC", "Managed by the API"]
+
+
+def test_an_index_name_given_to_two_tables_names_only_the_first() -> None:
+    tasks, line = _text("table", "bold", "Indexes", ["`idx_user_id` - by owner: (user_id)"])
+    sessions = "\n## sessions\n\n- id: uuid (pk)\n- user_id: uuid\n\n**Indexes:**\n\n"
+    spec = parse_spec(tasks + sessions + "- `INDEX idx_user_id ON sessions(user_id)`\n")
+    named = [(i.table, i.name) for i in spec.indexes]
+    assert named == [("tasks", "idx_user_id"), ("sessions", None)]
+    assert [w.message for w in spec.warnings if "already the name" in w.message] == [
+        f"index name 'idx_user_id' is already the name of an index on tasks (line {line}); "
+        "left unnamed here"
+    ]

@@ -90,10 +90,28 @@ def finish_indexes(builder: SpecBuilder, entities: list[Entity], future_names: s
     builder.indexes = unique_indexes(
         [i for i in builder.indexes if i.table], resolve, future_resolve
     )
+    _one_index_per_name(builder)
     known = names | future_names
     for index in builder.indexes:
         if index.table not in known:
             builder.warn(index.line, f"index on {index.table!r}, a table defined nowhere")
+
+
+def _one_index_per_name(builder: SpecBuilder) -> None:
+    """An index name the spec gives two tables: Postgres names indexes per schema, so the
+    second is left unnamed (its default name then differs), and warned."""
+    first: dict[str, SpecIndex] = {}
+    for index in builder.indexes:
+        if not index.name:
+            continue
+        seen = first.setdefault(index.name.lower(), index)
+        if seen is not index and (seen.table, seen.future) != (index.table, index.future):
+            builder.warn(
+                index.line,
+                f"index name {index.name!r} is already the name of an index on {seen.table}"
+                f" (line {seen.line}); left unnamed here",
+            )
+            index.name = None
 
 
 def _tables_having(entities: list[Entity]) -> dict[str, set[str]]:
