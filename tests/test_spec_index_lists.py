@@ -244,3 +244,13 @@ def test_an_index_name_given_to_two_tables_names_only_the_first() -> None:
         f"index name 'idx_user_id' is already the name of an index on tasks (line {line}); "
         "left unnamed here"
     ]
+
+
+def test_a_key_name_given_to_two_tables_names_only_the_first() -> None:
+    sql = (
+        "```sql\nCREATE TABLE a (id int PRIMARY KEY, u int, CONSTRAINT uq_owner UNIQUE (id, u));\n"
+        "CREATE TABLE b (id int PRIMARY KEY, u int, CONSTRAINT uq_owner UNIQUE (id, u));\n```\n"
+    )
+    spec = parse_spec(sql)
+    assert [(c.table, c.name) for c in spec.constraints] == [("a", "uq_owner"), ("b", None)]
+    assert [w.line for w in spec.warnings if "already the name" in w.message] == [3]

@@ -34,6 +34,7 @@ from tools.spec.references import (
     apply_cascades,
     apply_text_fks,
     finish_indexes,
+    one_name_per_relation,
     resolve_references,
     resolve_relationships,
 )
@@ -203,6 +204,7 @@ class SpecBuilder:
             self._check_entity(entity)
         finish_indexes(self, entities, {e.name for e in future})
         resolve_relationships(self, entities, resolve)
+        one_name_per_relation(self)
         guess_primary_keys(entities, self.constraints, self.warn)
         self._unread(entities + future)
         tenant = self.tenant_column

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from tools.spec.model import Entity, Reference, SpecIndex
+from tools.spec.model import Entity, Reference, SpecConstraint, SpecIndex
 from tools.spec.names import Resolve, guess_target, resolver
 
 if TYPE_CHECKING:
@@ -90,28 +90,29 @@ def finish_indexes(builder: SpecBuilder, entities: list[Entity], future_names: s
     builder.indexes = unique_indexes(
         [i for i in builder.indexes if i.table], resolve, future_resolve
     )
-    _one_index_per_name(builder)
     known = names | future_names
     for index in builder.indexes:
         if index.table not in known:
             builder.warn(index.line, f"index on {index.table!r}, a table defined nowhere")
 
 
-def _one_index_per_name(builder: SpecBuilder) -> None:
-    """An index name the spec gives two tables: Postgres names indexes per schema, so the
-    second is left unnamed (its default name then differs), and warned."""
-    first: dict[str, SpecIndex] = {}
-    for index in builder.indexes:
-        if not index.name:
-            continue
-        seen = first.setdefault(index.name.lower(), index)
-        if seen is not index and (seen.table, seen.future) != (index.table, index.future):
+def one_name_per_relation(builder: SpecBuilder) -> None:
+    """A name the spec gives indexes or keys of two tables: Postgres names indexes (and the
+    indexes of UNIQUE and PRIMARY KEY constraints) per schema, so the second is left unnamed
+    (its default name then differs), and warned."""
+    named: list[SpecIndex | SpecConstraint] = [i for i in builder.indexes if i.name]
+    named += [c for c in builder.constraints if c.name and c.kind in ("unique", "primary key")]
+    first: dict[str, SpecIndex | SpecConstraint] = {}
+    for record in sorted(named, key=lambda r: r.line):
+        assert record.name is not None
+        seen = first.setdefault(record.name.lower(), record)
+        if seen is not record and seen.table != record.table:
             builder.warn(
-                index.line,
-                f"index name {index.name!r} is already the name of an index on {seen.table}"
+                record.line,
+                f"index name {record.name!r} is already the name of an index on {seen.table}"
                 f" (line {seen.line}); left unnamed here",
             )
-            index.name = None
+            record.name = None
 
 
 def _tables_having(entities: list[Entity]) -> dict[str, set[str]]:
