@@ -358,3 +358,24 @@ def test_a_table_stating_its_key_gets_no_guessed_one(keyed: str, keys: list[str]
     entity = spec.entity("teams")
     assert entity is not None and [c.name for c in entity.columns if c.primary_key] == keys
     assert not [m for m in _warnings(spec) if "states none" in m]
+
+
+@pytest.mark.parametrize(
+    ("words", "pg_type"),
+    [
+        ("VARCHAR (50)", "character varying(50)"),
+        ("STRING (200)", "character varying(200)"),
+        ("DECIMAL (10, 2)", "numeric(10,2)"),
+        ("character varying (20)", "character varying(20)"),
+    ],
+)
+@pytest.mark.parametrize("style", ["table", "bullet"])
+def test_a_size_after_a_space_is_the_types(words: str, pg_type: str, style: str) -> None:
+    if style == "table":
+        text = f"## tasks\n\n| Column | Type |\n|---|---|\n| id | int |\n| x | {words} |\n"
+    else:
+        text = f"## tasks\n\n- id: int\n- x: {words} (not null)\n"
+    spec = parse_spec(text + USERS)
+    column = spec_column(spec, "tasks", "x")
+    assert (column.pg_type, column.notes) == (pg_type, [])
+    assert not [w for w in spec.warnings if "tasks.x" in w.message], spec.warnings

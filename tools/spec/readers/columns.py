@@ -79,6 +79,10 @@ def _type_prefix(column: SpecColumn, phrase: str) -> str | None:
     return " ".join(words[size:])
 
 
+# A type word, a space, then its size or precision: `VARCHAR (50)`, `DECIMAL (10, 2)`.
+_SPACED_SIZE = re.compile(r"^(\s*[A-Za-z]\w*(?:\s+varying)?)\s+\((\s*\d+\s*(?:,\s*\d+\s*)?)\)")
+
+
 def read_attributes(
     column: SpecColumn, text: str, *, typed: bool = False, depth: int = 0
 ) -> list[str]:
@@ -100,6 +104,8 @@ def read_attributes(
         if re.match(r"(?i)check\b", phrase):
             scan_constraints(column, phrase)  # its parentheses belong to the expression
             continue
+        if not typed and "type" not in column.stated:
+            phrase = _SPACED_SIZE.sub(r"\1(\2)", phrase)  # VARCHAR (50) is VARCHAR(50)
         head, groups = attribute_groups(phrase)
         phrases: list[str | list[str]] = [head] if head else []  # a list: a group's items
         for group in groups:
