@@ -184,10 +184,11 @@ class BulletReader(RelationReader):
     def sql_item(self, content: str, line: int) -> bool:
         """A key, constraint or index written in SQL, of the current table or a named one."""
         current = self.current_entity()
-        if fragment_sql(content, current[0] if current else None) is None:
+        sql = fragment_sql(content, current[0] if current else None)
+        if sql is None:
             return False  # not SQL: and a table section stays a candidate until it is one
         entity = self.entity_here("bullets") if current else None
-        return read_fragment(content, line, entity, self.builder, self.section.future)
+        return read_fragment(sql, line, entity, self.builder, self.section.future)
 
     def composite_bullet(self, plain: str, line: int) -> bool:
         """`Unique constraint: (a, b)`, `Primary key: (a, b)` or `Index: (a, b)` of a table."""

@@ -104,14 +104,14 @@ def _parsed(sql: str) -> Any | None:
 
 
 def read_fragment(
-    content: str, line: int, entity: Entity | None, builder: SpecBuilder, future: bool
+    sql: str, line: int, entity: Entity | None, builder: SpecBuilder, future: bool
 ) -> bool:
-    """Read a list item that is a key, constraint or index in SQL; False when it is none.
+    """Read the statement `fragment_sql` made of a list item; False when it is no key,
+    constraint or index.
 
     `entity` is the table the item is listed under: the table of a fragment that names none.
     """
-    sql = fragment_sql(content, entity.name if entity else None)
-    stmt = _parsed(sql) if sql else None
+    stmt = _parsed(sql)
     if stmt is None:
         return False
     target = stmt.relation.relname
