@@ -67,6 +67,7 @@ class SpecColumn(SpecRecord):
     _rank: int = PrivateAttr(3)
     _source: str = PrivateAttr("bullets")
     _user_type: bool = PrivateAttr(False)
+    _typed_by_reference: bool = PrivateAttr(False)
 
     @property
     def user_type(self) -> bool:
@@ -76,6 +77,15 @@ class SpecColumn(SpecRecord):
     @user_type.setter
     def user_type(self, value: bool) -> None:
         self._user_type = value
+
+    @property
+    def typed_by_reference(self) -> bool:
+        """Its type is its foreign key target's, filled in once every table is read."""
+        return self._typed_by_reference
+
+    @typed_by_reference.setter
+    def typed_by_reference(self, value: bool) -> None:
+        self._typed_by_reference = value
 
     @property
     def dialects(self) -> set[str]:

@@ -61,7 +61,7 @@ def type_foreign_keys(builder: SpecBuilder) -> None:
     for table in builder.tables.values():
         for column in table.entity.columns:
             ref = column.references
-            if not (column.type_guessed and column.type == "" and ref and ref.column):
+            if not (column.typed_by_reference and column.type_guessed and ref and ref.column):
                 continue
             target = builder.tables.get((ref.table, table.entity.future))
             typed = target.entity.column(ref.column) if target else None
@@ -183,8 +183,8 @@ def _type(
     pg_type = pg_type or py.PY_TYPES.get(type_name)
     column.type = words
     if pg_type is None:
-        column.type_guessed, column.pg_type = True, "integer"  # typed by its ForeignKey, later
-        column.type = ""
+        column.typed_by_reference, column.type_guessed, column.type = True, True, ""
+        column.pg_type = "integer"  # until its ForeignKey's target is read, and if it is not
         return
     column.pg_type = pg_type
 
