@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from tools.spec.indexes import finish_indexes
 from tools.spec.keys import guess_primary_keys
 from tools.spec.ledger import LineLedger
 from tools.spec.merge import merge_column
@@ -33,8 +34,6 @@ from tools.spec.names import match_key, resolver, snake
 from tools.spec.references import (
     apply_cascades,
     apply_text_fks,
-    finish_indexes,
-    one_name_per_relation,
     resolve_references,
     resolve_relationships,
 )
@@ -202,9 +201,8 @@ class SpecBuilder:
         self._enums(entities)
         for entity in entities:
             self._check_entity(entity)
+        resolve_relationships(self, entities, resolve)  # constraints' tables, before names
         finish_indexes(self, entities, {e.name for e in future})
-        resolve_relationships(self, entities, resolve)
-        one_name_per_relation(self)
         guess_primary_keys(entities, self.constraints, self.warn)
         self._unread(entities + future)
         tenant = self.tenant_column

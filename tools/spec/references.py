@@ -2,8 +2,8 @@
 
 Run by `SpecBuilder.finish` once every reader is done: FK targets written loosely or not at all
 are resolved to defined tables (guesses warned), FKs and ON DELETE actions stated in relationship
-sections are applied, and relationships, constraints and indexes naming a table defined nowhere
-are warned about.
+sections are applied, and relationships and constraints naming a table defined nowhere are
+warned about. Indexes are finished in `tools.spec.indexes`.
 """
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from tools.spec.model import Entity, Reference, SpecConstraint, SpecIndex
-from tools.spec.names import Resolve, guess_target, resolver
+from tools.spec.model import Entity, Reference
+from tools.spec.names import Resolve, guess_target
 
 if TYPE_CHECKING:
     from tools.spec.builder import SpecBuilder
@@ -66,62 +66,6 @@ def _named_after(text: str, word: str, resolve: Resolve) -> str | None:
     if second:
         candidates = [f"{word}_{first}_{second}", *candidates, f"{first}_{second}", second]
     return next((found for name in candidates if (found := resolve(name))), None)
-
-
-def finish_indexes(builder: SpecBuilder, entities: list[Entity], future_names: set[str]) -> None:
-    """Tables of indexes resolved (guessed from idx_<table>_… names, or the one table with all
-    the columns of an index listed without one), duplicates merged."""
-    names = {e.name for e in entities}
-    resolve, future_resolve = resolver(names), resolver(future_names)
-    longest_first: list[str] = []  # sorted once, not per index (issue #13)
-    having: dict[str, set[str]] = {}  # column -> tables: built once, when first needed
-    for index in builder.indexes:
-        if not index.table and index.name:
-            stem = re.sub(r"^(idx|ix|index)_", "", index.name)
-            longest_first = longest_first or sorted(names, key=len, reverse=True)
-            index.table = next((n for n in longest_first if stem.startswith(n + "_")), "")
-        if not index.table:
-            having = having or _tables_having(entities)
-            owners = set.intersection(*(having.get(c, set()) for c in index.columns))
-            if len(owners) != 1:
-                builder.warn(index.line, "index not read: no one table has all its columns")
-                continue
-            index.table = owners.pop()
-    builder.indexes = unique_indexes(
-        [i for i in builder.indexes if i.table], resolve, future_resolve
-    )
-    known = names | future_names
-    for index in builder.indexes:
-        if index.table not in known:
-            builder.warn(index.line, f"index on {index.table!r}, a table defined nowhere")
-
-
-def one_name_per_relation(builder: SpecBuilder) -> None:
-    """A name the spec gives indexes or keys of two tables: Postgres names indexes (and the
-    indexes of UNIQUE and PRIMARY KEY constraints) per schema, so the second is left unnamed
-    (its default name then differs), and warned."""
-    named: list[SpecIndex | SpecConstraint] = [i for i in builder.indexes if i.name]
-    named += [c for c in builder.constraints if c.name and c.kind in ("unique", "primary key")]
-    first: dict[str, SpecIndex | SpecConstraint] = {}
-    for record in sorted(named, key=lambda r: r.line):
-        assert record.name is not None
-        seen = first.setdefault(record.name.lower(), record)
-        if seen is not record and seen.table != record.table:
-            builder.warn(
-                record.line,
-                f"index name {record.name!r} is already the name of an index on {seen.table}"
-                f" (line {seen.line}); left unnamed here",
-            )
-            record.name = None
-
-
-def _tables_having(entities: list[Entity]) -> dict[str, set[str]]:
-    """Each column name and the tables that have it."""
-    having: dict[str, set[str]] = {}
-    for entity in entities:
-        for column in entity.columns:
-            having.setdefault(column.name, set()).add(entity.name)
-    return having
 
 
 def resolve_references(builder: SpecBuilder, entities: list[Entity], resolve: Resolve) -> None:
@@ -211,21 +155,3 @@ def apply_cascades(builder: SpecBuilder, entities: list[Entity], resolve: Resolv
                 if ref and ref.table == parent and ref.on_delete is None:
                     ref.on_delete = action
                     builder.warn(line, f"read as {child}.{column.name} ON DELETE {action}")
-
-
-def unique_indexes(
-    indexes: list[SpecIndex], resolve: Resolve, future_resolve: Resolve
-) -> list[SpecIndex]:
-    """One index per (table, columns, predicate): the same index listed twice is merged."""
-    kept: dict[tuple[str, tuple[str, ...], str | None, bool], SpecIndex] = {}
-    for index in indexes:
-        index.table = (future_resolve if index.future else resolve)(index.table) or index.table
-        key = (index.table, tuple(index.columns), index.where, index.future)
-        first = kept.get(key)
-        if first is None:
-            kept[key] = index
-            continue
-        first.name = first.name or index.name
-        first.unique = first.unique or index.unique
-        first.purpose = first.purpose or index.purpose
-    return list(kept.values())
