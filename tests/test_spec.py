@@ -173,6 +173,27 @@ def test_markdown_table_headers_in_any_order_and_constraints_in_bullets() -> Non
     assert spec_column(spec, "orders", "id").primary_key
 
 
+@pytest.mark.parametrize(
+    ("label", "warned"),
+    [
+        pytest.param("**Multi-source support:**", False, id="bold-colon"),
+        pytest.param("*Timestamps*", False, id="italic"),
+        pytest.param("Audit fields:", False, id="colon"),
+        pytest.param("see the audit table", True, id="prose-is-no-label"),
+    ],
+)
+def test_a_label_row_over_a_column_tables_rows_is_read_as_no_column(
+    label: str, warned: bool
+) -> None:
+    spec = parse_spec(
+        "## orders\n\n| Column | Type | Description |\n|---|---|---|\n"
+        f"| id | bigint | key |\n| {label} | | |\n| note | text | free text |\n"
+    )
+    assert [c.name for c in spec.entities[0].columns] == ["id", "note"]
+    expected = ["table row not read as a column"] if warned else []
+    assert [w.message for w in spec.warnings if w.line == 6] == expected
+
+
 def test_sqlmodel_classes_tables_only() -> None:
     spec = parse_spec(
         "```python\n"

@@ -1,7 +1,7 @@
 """A table's keys, indexes and foreign keys listed under its own heading, in any of the ways specs
 write them: SQL fragments (`UNIQUE INDEX idx ON t(a)`, `FOREIGN KEY (a) REFERENCES t(id) ON
 DELETE CASCADE`), `name: INDEX (a, b)`, an index's name alone (`idx_tasks_user_id` - why),
-`a → t(id)`, `Composite index: (a, b)`.
+`a → t(id)`, `Composite index: (a, b)`; and the triggers and functions it lists.
 
 Each form is read the same under every list heading and whatever way the columns are written
 (a Markdown table or bullets): the class, not one file.
@@ -132,6 +132,78 @@ def test_an_index_item_naming_no_column_of_the_table_is_warned_not_guessed(item:
     assert [w.message for w in spec.warnings if w.line == line] == ["index not read"]
 
 
+@pytest.mark.parametrize("columns", list(COLUMNS))
+@pytest.mark.parametrize("heading", list(HEADINGS))
+@pytest.mark.parametrize(
+    ("name", "cols"),
+    [
+        pytest.param("idx_tasks_user", ("user_id",), id="word-for-its-id"),
+        pytest.param("idx_tasks_user_created", ("user_id", "created_at"), id="two-words"),
+        pytest.param("tasks_created_idx", ("created_at",), id="suffix-affix"),
+        pytest.param("idx_tasks_status_created", ("status", "created_at"), id="exact-then-word"),
+    ],
+)
+def test_an_index_name_of_words_for_columns_is_read_and_warned_as_a_guess(
+    columns: str, heading: str, name: str, cols: tuple[str, ...]
+) -> None:
+    spec, line = _spec(columns, heading, "Indexes", [f"`{name}` - the owner's newest first"])
+    assert _indexes(spec) == [("tasks", cols, False, name)]
+    warned = [w.message for w in spec.warnings if w.line == line]
+    assert warned == [f"index {name} read as ({', '.join(cols)}) from its name (guessed)"]
+
+
+def test_an_index_name_word_two_columns_could_stand_for_is_not_guessed() -> None:
+    text, line = _text("table", "bold", "Indexes", ["`idx_tasks_created` - newest first"])
+    spec = parse_spec(text.replace("| status | text |", "| created_by | uuid |"))
+    assert _indexes(spec) == []
+    assert [w.message for w in spec.warnings if w.line == line] == ["index not read"]
+
+
+SENTENCES = [
+    pytest.param("Indexed user_id for filtering by owner", ("user_id",), id="indexed-snake"),
+    pytest.param("Task queries use composite `user_id + status` index", ("user_id", "status"),
+                 id="composite-plus"),
+    pytest.param("Proper indexing on `created_at` for newest-first lists", ("created_at",),
+                 id="indexing-on-code"),
+    pytest.param("Composite index over `user_id`, `created_at` for the feed",
+                 ("user_id", "created_at"), id="composite-code-spans"),
+]  # fmt: skip
+NOT_SENTENCES = [
+    pytest.param("Partial index on `status` where it is open", id="predicate"),
+    pytest.param("Indexes on `user_id` and `status`", id="two-apart"),
+    pytest.param("Full-text index on `status`", id="method-described"),
+    pytest.param("Timestamp indexes for chronological queries", id="no-column-named"),
+    pytest.param("Indexed owner_email for lookups", id="column-it-lacks"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("columns", list(COLUMNS))
+@pytest.mark.parametrize("heading", list(HEADINGS))
+@pytest.mark.parametrize(("item", "cols"), SENTENCES)
+def test_an_index_a_sentence_asks_for_is_read(
+    columns: str, heading: str, item: str, cols: tuple[str, ...]
+) -> None:
+    spec, line = _spec(columns, heading, "Indexes", [item])
+    assert _indexes(spec) == [("tasks", cols, False, None)]
+    assert not [w for w in spec.warnings if w.line == line], spec.warnings
+
+
+@pytest.mark.parametrize("item", NOT_SENTENCES)
+def test_a_sentence_saying_more_than_an_index_s_columns_is_warned_not_read(item: str) -> None:
+    spec, line = _spec("table", "bold", "Indexes", [item])
+    assert _indexes(spec) == []
+    assert [w.message for w in spec.warnings if w.line == line] == ["index not read"]
+
+
+@pytest.mark.parametrize(("item", "cols"), SENTENCES)
+def test_an_index_sentence_listed_apart_goes_to_the_one_table_with_its_columns(
+    item: str, cols: tuple[str, ...]
+) -> None:
+    tables, _ = _text("bullets", "bold", "Notes", ["see below"])
+    spec = parse_spec(tables + f"\n## Indexing strategy\n\n- {item}\n")
+    assert _indexes(spec) == [("tasks", cols, False, None)]
+
+
 def test_an_on_delete_one_source_states_survives_a_better_source_that_omits_it() -> None:
     item = "`FOREIGN KEY (user_id) REFERENCES users(id) ON DELETE CASCADE`"
     text, _ = _text("table", "bold", "Foreign Keys", [item])
@@ -163,6 +235,14 @@ def test_a_composite_index_listed_apart_goes_to_the_one_table_with_its_columns(w
 @pytest.mark.parametrize(("why", "method"), [("IVFFlat similarity", "ivfflat"), ("by GIN", "gin")])
 def test_an_access_method_in_a_named_index_words_is_its_method(why: str, method: str) -> None:
     spec, _ = _spec("table", "bold", "Indexes", [f"`idx_tasks_status` - {why}"])
+    assert [(i.columns, i.method) for i in spec.indexes] == [(["status"], method)]
+
+
+@pytest.mark.parametrize(("item", "method"), [("GIN index on `status`", "gin"),
+                                             ("Index on `status` (BRIN)", "brin"),
+                                             ("Index on `status`", "btree")])  # fmt: skip
+def test_an_access_method_an_index_on_sentence_names_is_its_method(item: str, method: str) -> None:
+    spec, _ = _spec("table", "bold", "Indexes", [item])
     assert [(i.columns, i.method) for i in spec.indexes] == [(["status"], method)]
 
 
@@ -254,3 +334,32 @@ def test_a_key_name_given_to_two_tables_names_only_the_first() -> None:
     spec = parse_spec(sql)
     assert [(c.table, c.name) for c in spec.constraints] == [("a", "uq_owner"), ("b", None)]
     assert [w.line for w in spec.warnings if "already the name" in w.message] == [3]
+
+
+TRIGGER_ITEMS = [
+    pytest.param("`tasks_touch_trigger` - Auto-update `updated_at`", "tasks_touch_trigger",
+                 id="code-name"),
+    pytest.param("tasks_touch_trigger: BEFORE UPDATE", "tasks_touch_trigger", id="snake-name"),
+    pytest.param("touch() - keeps updated_at current", "touch", id="call"),
+    pytest.param("Auto-update `updated_at` on changes", None, id="prose"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("columns", list(COLUMNS))
+@pytest.mark.parametrize("heading", list(HEADINGS))
+@pytest.mark.parametrize(("item", "name"), TRIGGER_ITEMS)
+def test_a_trigger_a_table_lists_is_a_trigger_of_it_not_a_column(
+    columns: str, heading: str, item: str, name: str | None
+) -> None:
+    spec, line = _spec(columns, heading, "Triggers", [item])
+    assert [(t.name, t.table) for t in spec.triggers] == ([(name, "tasks")] if name else [])
+    assert [c.name for c in spec.entities[0].columns] == ["id", "user_id", "status", "created_at"]
+    assert not [w for w in spec.warnings if w.line == line], spec.warnings
+
+
+def test_a_table_of_a_tables_triggers_names_them() -> None:
+    text, _ = _text("table", "bold", "Triggers", [])
+    rows = "| Trigger | When |\n|---|---|\n| `tasks_touch` | BEFORE UPDATE |\n"
+    spec = parse_spec(text.replace(USERS, "\n" + rows + USERS))
+    assert [(t.name, t.table) for t in spec.triggers] == [("tasks_touch", "tasks")]
+    assert not spec.warnings, spec.warnings

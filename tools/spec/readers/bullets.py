@@ -14,10 +14,13 @@ from collections.abc import Container
 from tools.spec.model import Entity, Reference, Relationship, SpecConstraint, SpecIndex
 from tools.spec.readers import vocabulary as vocab
 from tools.spec.readers.columns import parse_column_bullet
-from tools.spec.readers.index_names import named_index
+from tools.spec.readers.index_names import INDEX_METHOD, named_index
+from tools.spec.readers.index_prose import prose_index
 from tools.spec.readers.relations import FK_ARROW, ON_DELETE, RelationReader, on_delete_action
 from tools.spec.readers.sections import (
+    ASIDES,
     MANAGED,
+    OBJECTS,
     PROMOTED_BY_COLUMNS,
     TABLE_NAME,
     managed_library,
@@ -38,6 +41,7 @@ _COLUMN_ARROW = re.compile(
     r"^(?P<n>[A-Za-z_]\w*)\s*(?:→|->|=>|⟶)\s*(?P<t>[A-Za-z_]\w*)\s*[.(]\s*(?P<c>[A-Za-z_]\w*)\)?"
     r"(?P<rest>.*)$"
 )
+_PREDICATE_WORDS = re.compile(r"(?i)\b(?:partial|where|full[- ]text)\b")
 _COLUMNS_LEAD = re.compile(rf"(?i)^({vocab.COLUMNS_LEAD})\s*[:\uff1a]?\s*$")
 
 
@@ -52,7 +56,10 @@ class BulletReader(RelationReader):
         if section.obj is not None:
             self.object_item(plain, line)  # an argument or a view's column, never a table's
             return
-        if section.sub in ("examples", "requests", "objects"):
+        if section.sub in OBJECTS:
+            self.listed_object(content, line)
+            return
+        if section.sub in ASIDES:
             self.note(plain, line)
             return
         if section.candidate and section.kind in PROMOTED_BY_COLUMNS and _typed(content, line):
@@ -93,7 +100,11 @@ class BulletReader(RelationReader):
                 self.builder.warn(line, "relationship not read")
             return
         if section.kind == "indexes" or section.sub == "indexes":
-            if not (self.sql_item(content, line) or self.index_bullet(plain, line)):
+            if not (
+                self.sql_item(content, line)
+                or self.index_bullet(plain, line)
+                or self.sentence_index(content, line)
+            ):
                 self.builder.warn(line, "index not read")
             return
         if section.kind == "column" or section.sub == "values":
@@ -189,6 +200,19 @@ class BulletReader(RelationReader):
             return False  # not SQL: and a table section stays a candidate until it is one
         entity = self.entity_here("bullets") if current else None
         return read_fragment(sql, line, entity, self.builder, self.section.future)
+
+    def sentence_index(self, content: str, line: int) -> bool:
+        """`Indexed user_id for …`, `Task queries use composite `user_id + status` index`."""
+        current = self.current_entity()
+        future = self.section.future
+        table = self.builder.tables.get((current[0], future)) if current else None
+        index = prose_index(
+            content, current[0] if current else "", table.entity if table else None, line, future
+        )
+        if index is None:
+            return False
+        self.builder.indexes.append(index)
+        return True
 
     def composite_bullet(self, plain: str, line: int) -> bool:
         """`Unique constraint: (a, b)`, `Primary key: (a, b)` or `Index: (a, b)` of a table."""
@@ -289,6 +313,8 @@ class BulletReader(RelationReader):
                 column.primary_key, column.nullable = True, False
             self.builder.ledger.mark(line)
             return True
+        if on and current and _PREDICATE_WORDS.search(plain):
+            return False  # a partial or full-text index: more than its columns, warned
         if on and current:
             cols = [c for c in re.split(r"\s*(?:,|\band\b|\+)\s*", on.group("cols")) if c]
             cols = [c for c in cols if c.lower() not in ("column", "field", "columns", "fields")]
@@ -304,6 +330,9 @@ class BulletReader(RelationReader):
                     table=current[0],
                     columns=cols,
                     unique=bool(on.group("unique")),
+                    method=method.group(1).lower()
+                    if (method := INDEX_METHOD.search(plain))
+                    else "btree",
                     name=name.group(1) if name else None,
                     purpose=plain,
                     line=line,
@@ -357,7 +386,11 @@ class BulletReader(RelationReader):
                 return True
             names = _TableNames(self.builder.tables)
             future = self.section.future
-            named = named_index(plain, table.entity, names, line, future) if col and table else None
+            named = (
+                named_index(plain, table.entity, names, line, future, self.builder.warn)
+                if col and table
+                else None
+            )
             if named:
                 self.builder.indexes.append(named)
                 return True

@@ -3,13 +3,15 @@
 The columns come from the words after the name when they list columns of the table
 (`Composite (student_id, video_id)`, `UNIQUE (module_id, video_id)`), else from the name: its
 `idx_` / `_idx` affixes and a leading table name taken off, the rest read as column names of the
-table joined by `_`. A name that reads as no columns (`idx_sessions_active`) is no guess.
+table joined by `_`; failing that, with words standing for columns (`user` for `user_id`,
+`created` for `created_at`, `order` for the one column ending in `_order`), warned as a guess. A
+name that reads as no columns (`idx_sessions_active`) is no guess.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Container
+from collections.abc import Callable, Container
 
 from tools.spec.model import Entity, SpecIndex
 
@@ -17,19 +19,25 @@ _I = re.IGNORECASE
 MAX_NAME_CHARS = 63  # Postgres truncates identifiers there: a longer word names no index
 _LISTED = re.compile(r"\(\s*([A-Za-z_]\w*(?:\s*,\s*[A-Za-z_]\w*)*)\s*\)")
 _UNIQUE = re.compile(r"\bunique\b", _I)
-_METHOD = re.compile(r"\b(gin|gist|brin|hash|spgist|ivfflat|hnsw)\b", _I)
+INDEX_METHOD = re.compile(r"\b(gin|gist|brin|hash|spgist|ivfflat|hnsw)\b", _I)
 _AFFIX = re.compile(r"^(?:idx|ix|index)_|_(?:idx|index|key)$", _I)
 
 
 def named_index(
-    plain: str, entity: Entity, tables: Container[str], line: int, future: bool
+    plain: str,
+    entity: Entity,
+    tables: Container[str],
+    line: int,
+    future: bool,
+    warn: Callable[[int, str], None],
 ) -> SpecIndex | None:
     """The index of `entity` a list item names alone (`idx_videos_creator_id` - why), if any.
 
     The columns are the list in the words after the name when it names only columns of the
     table (`Composite (student_id, video_id)`, `UNIQUE (a, b)`), else the name without its
     `idx_` / `_idx` affixes and a leading table name (its own, another one of `tables`, or a
-    prefix of its own) read as column names joined by `_`. An access method the words name
+    prefix of its own) read as column names joined by `_` (words standing for columns warned
+    as a guess). An access method the words name
     (`IVFFlat vector similarity search`, `GIN`) is its method.
     """
     head = re.match(r"^(\w+)(.*)$", plain, re.S)
@@ -38,10 +46,14 @@ def named_index(
     name, why = head.groups()
     columns, unique = _listed(why, entity), bool(_UNIQUE.search(why))
     if columns is None:
-        columns, unique = _from_name(name, entity, tables), False
+        columns, unique = _from_name(name, entity, tables, exact=True), False
+        if not columns:
+            columns = _from_name(name, entity, tables, exact=False)
+            if columns:
+                warn(line, f"index {name} read as ({', '.join(columns)}) from its name (guessed)")
     if not columns:
         return None
-    method = _METHOD.search(why)
+    method = INDEX_METHOD.search(why)
     return SpecIndex(
         table=entity.name,
         columns=columns,
@@ -63,26 +75,44 @@ def _listed(why: str, entity: Entity) -> list[str] | None:
     return columns if all(entity.column(c) is not None for c in columns) else None
 
 
-def _from_name(name: str, entity: Entity, tables: Container[str]) -> list[str] | None:
-    """The columns an index's name reads as, after its affixes and a leading table name."""
+def _from_name(
+    name: str, entity: Entity, tables: Container[str], *, exact: bool
+) -> list[str] | None:
+    """The columns an index's name reads as, after its affixes and a leading table name:
+    column names only when `exact`, else words standing for columns too."""
     parts = _AFFIX.sub("", name).split("_")
     for cut in range(len(parts)):  # the table's name first, or another's, or a prefix of it
         prefix = "_".join(parts[:cut])
         if cut and prefix not in tables and not entity.name.startswith(f"{prefix}_"):
             continue
-        run = _column_run(parts[cut:], entity)
+        run = _column_run(parts[cut:], entity, exact)
         if run:
             return run
     return None
 
 
-def _column_run(parts: list[str], entity: Entity) -> list[str] | None:
+def _column_run(parts: list[str], entity: Entity, exact: bool) -> list[str] | None:
     """`parts` joined by `_` into consecutive column names of `entity`, longest first."""
     runs: list[list[str] | None] = [None] * len(parts) + [[]]  # runs[i]: of parts[i:]
     for start in range(len(parts) - 1, -1, -1):
         for end in range(len(parts), start, -1):
             rest = runs[end]
-            if rest is not None and entity.column("_".join(parts[start:end])) is not None:
-                runs[start] = ["_".join(parts[start:end]), *rest]
+            column = _column_for("_".join(parts[start:end]), entity, exact)
+            if rest is not None and column is not None:
+                runs[start] = [column, *rest]
                 break
     return runs[0]
+
+
+def _column_for(word: str, entity: Entity, exact: bool) -> str | None:
+    """The column of `entity` a word of an index name stands for: its own name, else (unless
+    `exact`) `<word>_id`, else the one column that starts with `<word>_` or ends with `_<word>`."""
+    if entity.column(word) is not None:
+        return word
+    if exact or not word:
+        return None
+    if entity.column(f"{word}_id") is not None:
+        return f"{word}_id"
+    near = [c.name for c in entity.columns if c.name.startswith(f"{word}_")]
+    near += [c.name for c in entity.columns if c.name.endswith(f"_{word}")]
+    return near[0] if len(set(near)) == 1 else None

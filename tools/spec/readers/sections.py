@@ -45,6 +45,12 @@ _ANY_KIND = re.compile(
     B("|".join([vocab.FIELDS, vocab.KEYS, *(words for _, words in _KIND_WORDS)])), _I
 )
 OBJECTS = {"functions": "function", "triggers": "trigger", "views": "view"}
+# Sub-sections of a table that hold no columns: its examples, requests, triggers, functions…
+ASIDES = frozenset({"examples", "requests", *OBJECTS})
+# `name` - what it does, `fn()`: what a list of triggers or functions names first.
+_LISTED_OBJECT = re.compile(
+    r"^\s*(?:`(?P<code>[A-Za-z_][\w.]*)(?:\(\))?`|(?P<word>[A-Za-z_][\w.]*)(?P<call>\(\))?)"
+)
 # Kinds a heading passes on to the headings under it ("## Indexes" > "### tasks").
 WRAPPERS = {
     "relationships",
@@ -354,7 +360,7 @@ class SectionReader:
             section.obj = (OBJECTS[kind], name)
             self.builder.add_object(OBJECTS[kind], name, section.line)
         elif current:
-            self._within(section, current, "objects")
+            self._within(section, current, kind)  # "#### Triggers" of a table: its triggers
         else:
             section.kind = kind if not name else "prose"
 
@@ -464,6 +470,18 @@ class SectionReader:
             if found_view is not None and item.group(1) not in found_view.columns:
                 found_view.columns.append(item.group(1))
         self.builder.ledger.mark(line)
+
+    def listed_object(self, content: str, line: int) -> None:
+        """An item of a table's list of triggers, functions or views (`name` - what it does):
+        the object, when written as code (`name`, name(), snake_case), and a note of the table."""
+        kind = OBJECTS[self.section.sub or ""]
+        listed = _LISTED_OBJECT.match(content)
+        name = listed and (listed.group("code") or listed.group("word"))
+        if listed and name and (listed.group("code") or listed.group("call") or "_" in name):
+            current = self.current_entity()
+            facts = {"table": current[0]} if kind == "trigger" and current else {}
+            self.builder.add_object(kind, name.split(".")[-1], line, **facts)
+        self.note(strip_inline(content), line)
 
     def warn_about(self, entity: Entity, heard: list[tuple[int, str]]) -> None:
         """Warnings of the column readers, which name the column but not its table."""

@@ -15,11 +15,18 @@ from typing import Any
 from tools.spec.model import SpecIndex
 from tools.spec.readers import vocabulary as vocab
 from tools.spec.readers.columns import parse_column_row
-from tools.spec.readers.sections import SectionReader
+from tools.spec.readers.sections import ASIDES, OBJECTS, SectionReader
 from tools.spec.readers.text import split_top, strip_inline
 from tools.spec.typenames import normalize_type
 
 _DELIMITER = re.compile(r"^\s*\|?\s*:?-+:?\s*(\|\s*:?-+:?\s*)*\|?\s*$")
+
+
+def _group_label(cells: list[str]) -> bool:
+    """`| **Multi-source support:** | | |`: a label over the rows below it, not a column."""
+    first = cells[0].strip() if cells else ""
+    labelled = first.endswith(":") or (first.startswith(("**", "*", "_")) and first[-1:] in "*_")
+    return bool(first) and labelled and not any(c.strip() for c in cells[1:])
 
 
 def cells(row: str) -> list[str]:
@@ -158,11 +165,13 @@ class TableReader(SectionReader):
         mapping = map_headers(headers, rows)
         section = self.section
         ledger = self.builder.ledger
-        if section.obj is not None or section.sub in ("examples", "requests", "objects"):
+        if section.obj is not None or section.sub in ASIDES:
             ledger.mark(line, line + 1)  # the columns of a view, a function's result, an example
             for row_line, cells in rows:
                 if section.obj is not None:
                     self.object_item(strip_inline(cells[0]) if cells else "", row_line)
+                elif section.sub in OBJECTS:
+                    self.listed_object(" - ".join(cells), row_line)  # a table of its triggers
                 ledger.mark(row_line)
             return
         if mapping is not None and section.candidate and self.promote():
@@ -194,6 +203,9 @@ class TableReader(SectionReader):
             return
         ledger.mark(line, line + 1)
         for row_line, cells in rows:
+            if _group_label(cells):
+                ledger.mark(row_line)
+                continue
             values = {key: cells[i] for key, i in mapping.items() if i < len(cells)}
             heard: list[tuple[int, str]] = []
             columns = parse_column_row(values, row_line, lambda *said, to=heard: to.append(said))
