@@ -4,7 +4,8 @@
 Nullability follows SQLAlchemy: a `Column` is nullable unless `nullable=False` or a primary key;
 a `Mapped[T]` is NOT NULL unless `Optional[T]` / `T | None`. Mixins defined in the spec give their
 columns to the classes that inherit them. A column typed only by its `ForeignKey` takes the type
-of the column it references, as SQLAlchemy does.
+of the column it references, as SQLAlchemy does. Core `Table("name", metadata, Column(…), …)`
+objects (association tables) are tables too.
 """
 
 from __future__ import annotations
@@ -54,6 +55,41 @@ def read_declarative(
     settings = py.class_setting(node, "__table_args__")
     if settings is not None:
         py.table_args(settings, table, cls.first_line, builder)
+
+
+def read_core_tables(
+    tree: ast.AST, first_line: int, registry: dict[str, PyClass], builder: SpecBuilder, future: bool
+) -> None:
+    """`Table("task_tags", metadata, Column("task_id", ForeignKey("tasks.id")), …)`: a Core
+    table (an association table, most often), with its columns and constraints."""
+    for node in ast.walk(tree):
+        if not (isinstance(node, ast.Call) and py.name_of(node.func) == "Table" and node.args):
+            continue
+        table = py.const(node.args[0])
+        if not isinstance(table, str) or not table:
+            continue
+        comment = {k.arg: py.const(k.value) for k in node.keywords if k.arg}.get("comment")
+        entity = builder.entity(
+            table,
+            first_line + node.lineno - 1,
+            "python",
+            future=future,
+            description=comment if isinstance(comment, str) else "",
+            defines=True,
+        )
+        builder.dialects.add("sqlalchemy")
+        others: list[ast.expr] = []
+        for arg in node.args[1:]:
+            if not isinstance(arg, ast.Call):
+                continue  # the MetaData
+            named = py.const(arg.args[0]) if arg.args else None
+            if py.name_of(arg.func) == "Column" and isinstance(named, str):
+                line = first_line + arg.lineno - 1
+                column = _column_of(arg, named, line, None, True, registry)
+                builder.add_column(entity, column, "python")
+            else:
+                others.append(arg)
+        py.table_args(ast.Tuple(elts=others), table, first_line, builder)
 
 
 def type_foreign_keys(builder: SpecBuilder) -> None:
@@ -120,6 +156,20 @@ def _column(
     mapped_class = py.name_of(inner) in registry and not registry[py.name_of(inner)].is_enum
     if call is None and (is_list or mapped_class):
         return None  # Mapped["User"] or Mapped[list["Task"]] without mapped_column: a relation
+    nullable = optional if annotation is not None else True
+    return _column_of(call, name, line, inner, nullable, registry)
+
+
+def _column_of(
+    call: ast.Call | None,
+    name: str,
+    line: int,
+    inner: ast.AST | None,
+    nullable: bool,
+    registry: dict[str, PyClass],
+) -> SpecColumn:
+    """The column a `Column(…)` / `mapped_column(…)` call (or a bare `Mapped[T]`) defines;
+    `nullable` is what the annotation says when the call does not."""
     args = list(call.args) if call is not None else []
     keywords = {k.arg: k.value for k in call.keywords if k.arg} if call is not None else {}
     if args and isinstance(py.const(args[0]), str):
@@ -131,7 +181,7 @@ def _column(
         if isinstance(arg, ast.Call) and py.name_of(arg.func) == "ForeignKey" and arg.args:
             _reference(column, arg)
     column.primary_key = bool(py.const(keywords.get("primary_key")))
-    column.nullable = (optional if annotation is not None else True) and not column.primary_key
+    column.nullable = nullable and not column.primary_key
     if py.const(keywords.get("nullable")) is not None:
         column.nullable = bool(py.const(keywords["nullable"]))
     column.unique = bool(py.const(keywords.get("unique")))

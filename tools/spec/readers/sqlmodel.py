@@ -23,11 +23,17 @@ from tools.spec.readers.python_ast import (
     table_args,
     unwrap,
 )
-from tools.spec.readers.sqlalchemy import is_declarative, read_declarative, type_foreign_keys
+from tools.spec.readers.sqlalchemy import (
+    is_declarative,
+    read_core_tables,
+    read_declarative,
+    type_foreign_keys,
+)
 
 
 def read_python(code: str, first_line: int, builder: SpecBuilder, future: bool) -> None:
-    """Read SQLModel table classes, SQLAlchemy declarative ones and Enum classes of a block."""
+    """Read SQLModel table classes, SQLAlchemy declarative ones, Core tables and Enum classes of
+    a block."""
     try:
         tree = ast.parse(code)
     except SyntaxError as error:
@@ -59,6 +65,7 @@ def read_python(code: str, first_line: int, builder: SpecBuilder, future: bool) 
             _table_class(cls, registry, builder, future)
         elif is_declarative(cls):
             read_declarative(cls, registry, builder, future)
+    read_core_tables(tree, first_line, registry, builder, future)
     type_foreign_keys(builder)
 
 
