@@ -294,6 +294,24 @@ def test_same_table_in_two_places_is_merged_with_a_conflict_warning() -> None:
     assert any("tasks.id" in w.message for w in spec.warnings)
 
 
+@pytest.mark.parametrize(
+    ("cell", "warned"),
+    [("TIMESTAMPTZ", True), ("timestamp with time zone", True), ("timestamp", False),
+     ("datetime", False)],
+)  # fmt: skip
+def test_a_models_datetime_against_a_stated_timestamptz_is_a_conflict(
+    cell: str, warned: bool
+) -> None:
+    spec = parse_spec(
+        f"## tasks\n\n| Column | Type |\n|---|---|\n| id | uuid |\n| created_at | {cell} |\n\n"
+        "```python\nclass Task(SQLModel, table=True):\n    __tablename__ = 'tasks'\n"
+        "    id: UUID = Field(primary_key=True)\n    created_at: datetime\n```\n"
+    )
+    conflicts = [w.message for w in spec.warnings if "tasks.created_at is" in w.message]
+    assert bool(conflicts) is warned, spec.warnings
+    assert spec_column(spec, "tasks", "created_at").pg_type == "timestamp without time zone"
+
+
 def test_singular_reserved_table_name_is_warned() -> None:
     spec = parse_spec("## user\n- id: int (pk)\n")
     assert any("reserved" in w.message for w in spec.warnings)

@@ -83,7 +83,8 @@ def column_conflicts(kept: SpecColumn, other: SpecColumn) -> list[tuple[str, str
     """(kept, other) wordings of each attribute both definitions state differently.
 
     Types conflict when their families differ, when integer or numeric sizes differ (integer vs
-    bigint), or when both give a varchar length; `string` against varchar(255) or `str` against
+    bigint), when one timestamp has a time zone and the other not, or when both give a varchar
+    length; `string` against varchar(255) or `str` against
     text is one type written loosely, not a conflict.
     """
     out: list[tuple[str, str]] = []
@@ -119,6 +120,10 @@ def _types_conflict(kept: SpecColumn, other: SpecColumn) -> bool:
         return not (kept.user_type or other.user_type)
     if family in ("int", "number"):
         return True
+    if family == "timestamp":
+        # timestamptz against a model's `datetime` (timestamp without time zone): the model
+        # creates the other one; loose words (`datetime` in a table cell) say neither.
+        return not (kept.type_guessed or other.type_guessed)
     sizes = [re.search(r"\((\d+)", c.pg_type) for c in (kept, other)]
     return family == "text" and all(sizes) and sizes[0].group(1) != sizes[1].group(1)  # type: ignore[union-attr]
 
