@@ -142,3 +142,44 @@ def test_a_column_typed_by_its_foreign_key_takes_the_referenced_type() -> None:
         ("id", "bigint"),
         ("org_id", "uuid"),
     ]
+
+
+def _dbml(ref: str) -> str:
+    """Tables users and tasks, tasks.user_id with the settings `ref`."""
+    users = "Table users {\n  id uuid [pk]\n}\n"
+    return f"{users}\nTable tasks {{\n  id int [pk]\n  user_id uuid{ref}\n}}\n"
+
+
+@pytest.mark.parametrize("label", ["dbml", ""])
+def test_a_dbml_block_labelled_or_not_is_read(label: str) -> None:
+    block = _dbml(" [not null, ref: > users.id]")
+    spec = parse_spec(f"# Schema\n\n```{label}\n{block}```\n")
+    assert [e.name for e in spec.entities] == ["users", "tasks"]
+    user_id = spec.entities[1].column("user_id")
+    assert user_id is not None and user_id.line == 10 and not user_id.nullable
+    assert user_id.references is not None and user_id.references.table == "users"
+    assert spec.dialects == ["dbml"] and not spec.warnings
+
+
+def test_an_inline_dbml_ref_keeps_the_on_delete_a_ref_apart_states() -> None:
+    block = _dbml(" [ref: > users.id]") + "Ref: tasks.user_id > users.id [delete: cascade]\n"
+    spec = parse_spec(f"```dbml\n{block}```\n")
+    ref = spec.entities[1].column("user_id").references  # type: ignore[union-attr]
+    assert ref is not None and ref.on_delete == "CASCADE"
+
+
+@pytest.mark.parametrize(
+    ("block", "line", "words"),
+    [
+        pytest.param(_dbml(" [ref: > teams.id]"), 3, "teams not present", id="unknown-table"),
+        pytest.param("Table users {\n  id uuid [pk\n}\n", 5, "dbml block not read", id="syntax"),
+        pytest.param("Table t {\n" + "  c int\n" * 8_000 + "}\n", 3, "at most 50,000",
+                     id="too-large"),
+    ],
+)  # fmt: skip
+def test_a_dbml_block_that_cannot_be_read_is_warned_at_its_line(
+    block: str, line: int, words: str
+) -> None:
+    spec = parse_spec(f"# S\n```dbml\n{block}```\n")
+    assert spec.entities == []
+    assert [w.line for w in spec.warnings if words in w.message] == [line], spec.warnings

@@ -38,7 +38,16 @@ from tools.spec.references import (
     resolve_relationships,
 )
 
-RANK = {"sql": 0, "python": 1, "prisma": 1, "drizzle": 1, "laravel": 1, "table": 2, "bullets": 3}
+RANK = {
+    "sql": 0,
+    "python": 1,
+    "prisma": 1,
+    "drizzle": 1,
+    "laravel": 1,
+    "dbml": 1,
+    "table": 2,
+    "bullets": 3,
+}
 RESERVED = {"user", "order", "group", "table", "select", "check", "column", "default", "limit"}
 # `UserCreate`, `TaskRead`, `ItemResponse`: an API's request and response models, named for a table.
 _REQUEST_MODEL = re.compile(

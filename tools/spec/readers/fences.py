@@ -1,9 +1,9 @@
 """Code fences of a spec: which reader gets each block (SQL, SQLModel, Prisma, Drizzle…).
 
 Unlabelled fences are sniffed (CREATE TABLE, `class …(SQLModel` or `(models.Model)`, `model X {`,
-erDiagram); a python block goes to the SQLModel reader and, with Django models, to `django`.
-TypeScript fences with Drizzle `pgTable(...)` go to the Drizzle reader, PHP ones with
-`Schema::create` to the Laravel reader. Fences of other
+erDiagram, DBML's `Table x {`); a python block goes to the SQLModel reader and, with Django
+models, to `django`. TypeScript fences with Drizzle `pgTable(...)` go to the Drizzle reader, PHP
+ones with `Schema::create` to the Laravel reader, `dbml` ones to pydbml. Fences of other
 languages (bash, json, ASCII-art diagrams) are skipped without a warning.
 """
 
@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 
 from tools.spec.builder import SpecBuilder
+from tools.spec.readers.dbml import is_dbml, read_dbml
 from tools.spec.readers.django import is_django, read_django
 from tools.spec.readers.drizzle import read_drizzle
 from tools.spec.readers.laravel import is_laravel, read_laravel
@@ -50,6 +51,8 @@ def read_fence(info: str, code: str, first_line: int, builder: SpecBuilder, futu
             lang = "prisma"
         elif "erDiagram" in code:
             lang = "mermaid"
+        elif is_dbml(code):
+            lang = "dbml"
     if lang in SQL_LANGS:
         if lang in ("mysql", "sqlite"):
             builder.dialects.add(lang)
@@ -61,6 +64,8 @@ def read_fence(info: str, code: str, first_line: int, builder: SpecBuilder, futu
     elif lang == "prisma":
         builder.dialects.add("prisma")
         read_prisma(code, first_line, builder, future)
+    elif lang == "dbml":
+        read_dbml(code, first_line, builder, future)
     elif lang == "mermaid" and "erDiagram" in code:
         read_mermaid(code, first_line, builder)
     elif lang in ("php", "laravel", "") and is_laravel(code):
