@@ -13,6 +13,7 @@ from collections.abc import Container
 
 from tools.spec.model import Entity, Reference, Relationship, SpecConstraint, SpecIndex
 from tools.spec.readers import vocabulary as vocab
+from tools.spec.readers.attribute_lists import AttributeList, column_name, is_attribute
 from tools.spec.readers.columns import parse_column_bullet
 from tools.spec.readers.index_names import INDEX_METHOD, named_index
 from tools.spec.readers.index_prose import prose_index
@@ -48,8 +49,53 @@ _COLUMNS_LEAD = re.compile(rf"(?i)^({vocab.COLUMNS_LEAD})\s*[:\uff1a]?\s*$")
 class BulletReader(RelationReader):
     """Reads list items by the section they are in."""
 
+    pending_column: AttributeList | None = None  # `- **email**` waiting for its attributes
+
     def bullet(self, content: str, line: int, parents: list[str]) -> None:
         """One list item's text; `parents` are the texts of the items it is nested in."""
+        if self.attribute_item(content, line, parents):
+            return
+        self.read_bullet(content, line, parents)
+
+    def attribute_item(self, content: str, line: int, parents: list[str]) -> bool:
+        """A column's name alone, or an attribute nested under one (`attribute_lists`)."""
+        pending = self.pending_column
+        if pending is not None and len(parents) == pending.depth + 1:
+            if not pending.other_items and is_attribute(content):
+                pending.attributes.append((content, line))
+                self.builder.ledger.mark(line)
+                return True
+            pending.other_items = True
+            return False
+        section = self.section
+        in_table = section.kind == "entity" or section.sub_entity
+        if not in_table or section.sub or section.obj or not self.current_entity():
+            return False
+        name = column_name(content)
+        if name is None or (name, section.future) in self.builder.tables:
+            return False
+        self.pending_column = AttributeList(name, content, line, len(parents))
+        self.builder.ledger.mark(line)
+        return True
+
+    def item_closed(self, depth: int) -> None:
+        """A list item closed at `depth`: a pending column name gets its attributes now."""
+        pending = self.pending_column
+        if pending is None or pending.depth != depth:
+            return
+        self.pending_column = None
+        column = pending.column(self.builder.warn)
+        entity = self.entity_here("bullets") if column is not None else None
+        if column is not None and entity is not None:
+            builder = self.builder
+            builder.add_column(entity, column, "bullets")
+            return
+        self.read_bullet(pending.content, pending.line, [])
+        for text, line in pending.attributes:  # under a group title: items of their own
+            self.read_bullet(text, line, [pending.content])
+
+    def read_bullet(self, content: str, line: int, parents: list[str]) -> None:
+        """One list item's text, by the section it is in."""
         section = self.section
         self.statements(content, line)
         plain = strip_inline(content)

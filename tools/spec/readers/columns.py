@@ -211,11 +211,11 @@ def parse_column_bullet(
     if prisma:
         warn(line, f"{column.name}: prisma attributes not read: {', '.join(prisma)}")
     if description:
-        _warn_guessed(warn, line, column, read_description(column, description), "description")
+        warn_guessed(warn, line, column, read_description(column, description), "description")
     return _for_names(column, names)
 
 
-def _warn_guessed(warn: Warn, line: int, column: SpecColumn, taken: list[str], where: str) -> None:
+def warn_guessed(warn: Warn, line: int, column: SpecColumn, taken: list[str], where: str) -> None:
     if taken:
         warn(line, f"{column.name}: read {', '.join(taken)} from the {where} (guessed)")
 
@@ -294,10 +294,10 @@ def parse_column_row(
     column.notes += unread
     if cells.get("description"):
         taken = read_description(column, strip_inline(cells["description"]))
-        _warn_guessed(warn, line, column, taken, "description")
+        warn_guessed(warn, line, column, taken, "description")
     if cells.get("example"):
         column.notes.append(strip_inline(cells["example"]))
     if notes:
         column.notes.append(notes)
-        _warn_guessed(warn, line, column, guess_constraints(column, notes), "notes")
+        warn_guessed(warn, line, column, guess_constraints(column, notes), "notes")
     return _for_names(column, names)

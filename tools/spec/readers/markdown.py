@@ -105,6 +105,7 @@ class MarkdownReader(BulletReader, TableReader):
             items.append("")
         elif token.type == "list_item_close":
             items.pop()
+            self.item_closed(len(items))
         elif token.type == "inline":
             for kind, content, line in split_tables(token.content, _line(token)):
                 if kind == "table":
