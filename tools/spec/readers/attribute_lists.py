@@ -18,8 +18,9 @@ import re
 from dataclasses import dataclass, field
 
 from tools.spec.model import SpecColumn
-from tools.spec.readers import vocabulary as vocab
 from tools.spec.readers.columns import (
+    NO_ANSWER,
+    YES_ANSWER,
     Warn,
     apply_type,
     read_attributes,
@@ -44,8 +45,6 @@ _BARE = re.compile(
     r"(?i)^\s*(?:primary\s+key|pk|unique|not\s+null|nullable|required|optional|indexed|index|"
     r"auto[- ]?increment|serial|foreign\s+key|fk|references|check)\b"
 )
-_YES = re.compile(rf"(?i)^({vocab.YES})\b")
-_NO = re.compile(rf"(?i)^({vocab.NO})\b")
 
 
 def column_name(content: str) -> str | None:
@@ -105,9 +104,21 @@ def _apply(column: SpecColumn, text: str, line: int, warn: Warn) -> None:
         if value.lower() not in _NO_DEFAULT:
             column.notes.append(scan_constraints(column, f"default {value}"))
     elif label in ("nullable", "null", "optional"):
-        (set_nullable if _YES.match(value) else set_not_null if _NO.match(value) else _note)(column)
+        (
+            set_nullable
+            if YES_ANSWER.match(value)
+            else set_not_null
+            if NO_ANSWER.match(value)
+            else _note
+        )(column)
     elif label == "required":
-        (set_not_null if _YES.match(value) else set_nullable if _NO.match(value) else _note)(column)
+        (
+            set_not_null
+            if YES_ANSWER.match(value)
+            else set_nullable
+            if NO_ANSWER.match(value)
+            else _note
+        )(column)
     elif label in ("description", "desc", "notes", "note"):
         warn_guessed(warn, line, column, read_description(column, value), "description")
     else:  # constraints, references, foreign key: words the column readers know

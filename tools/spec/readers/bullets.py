@@ -110,6 +110,8 @@ class BulletReader(RelationReader):
             return
         if section.candidate and section.kind in PROMOTED_BY_COLUMNS and _typed(content, line):
             self.promote()
+        if section.kind == "enums" and not section.sub_entity and self.enum_item(content, line):
+            return
         if (section.kind in ("prose", "isolation", "enums") and not section.sub_entity) or (
             section.kind == "constraints" and not self.current_entity()
         ):

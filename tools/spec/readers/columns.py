@@ -37,8 +37,9 @@ _NAMES = re.compile(
 )
 _ONE_OF = re.compile(r"(?i)\bone\s+of\s*:?\s*((?:['\"`][^'\"`]+['\"`]\s*(?:,|\bor\b|/)?\s*)+)")
 MAX_NESTING = 8  # levels of `( … )` in a column's attributes; people write two
-_YES = re.compile(rf"^({vocab.YES})\b")
-_NO = re.compile(rf"^({vocab.NO})\b")
+# A yes or a no in a cell: `Yes`, `required`, `✓` (no \b: a mark is no word character).
+YES_ANSWER = re.compile(rf"(?i)^({vocab.YES})(?!\w)")
+NO_ANSWER = re.compile(rf"(?i)^({vocab.NO})(?!\w)")
 
 
 def apply_type(column: SpecColumn, words: str) -> bool:
@@ -240,9 +241,7 @@ def parse_column_row(
     if type_cell:
         unread += read_attributes(column, type_cell)
         if "type" not in column.stated:
-            named = re.fullmatch(
-                r"([A-Z]\w*|[a-z_]\w*_(?:type|enum|status|kind))\??", type_cell.strip()
-            )
+            named = re.fullmatch(r"[A-Za-z_]\w*\??", type_cell.strip())
             if not named:
                 return None
             unread = []  # the type cell names a type defined elsewhere, not constraint words
@@ -267,14 +266,14 @@ def parse_column_row(
         unread += read_attributes(column, f"foreign key to {parent.split('.')[-1]}", typed=True)
     required = strip_inline(cells.get("required", "")).lower()
     if required:
-        if _YES.match(required):
+        if YES_ANSWER.match(required):
             set_not_null(column)
-        elif _NO.match(required):
+        elif NO_ANSWER.match(required):
             set_nullable(column)
     nullable = strip_inline(cells.get("nullable", "")).lower()
-    if nullable in ("yes", "y", "true", "null", "nullable", "✓"):
+    if nullable in ("yes", "y", "true", "null", "nullable", "✓", "✅"):
         set_nullable(column)
-    elif nullable in ("no", "n", "false", "not null"):
+    elif nullable in ("no", "n", "false", "not null", "✗", "✘", "❌", "\u00d7"):
         set_not_null(column)
     default = strip_inline(cells.get("default", ""))
     if default and default not in ("-", "\u2014", "none", "None", ""):

@@ -15,9 +15,10 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from tools.spec.builder import SpecBuilder
-from tools.spec.model import Entity
+from tools.spec.model import Entity, SpecEnum
 from tools.spec.names import snake
 from tools.spec.readers import vocabulary as vocab
+from tools.spec.readers.enum_lists import enum_item, label_item
 from tools.spec.readers.text import strip_inline
 
 _I = re.IGNORECASE
@@ -482,6 +483,37 @@ class SectionReader:
             facts = {"table": current[0]} if kind == "trigger" and current else {}
             self.builder.add_object(kind, name.split(".")[-1], line, **facts)
         self.note(strip_inline(content), line)
+
+    def enum_heading(self) -> str | None:
+        """The enum type the current Enums section's heading names (`### task_status`), if any:
+        `## Enums` names none."""
+        section = self.section
+        if section.entity or not section.candidate:
+            return None
+        name = section.candidate[0]
+        return name if heading_kind(name) == "entity" else None
+
+    def enum_item(self, content: str, line: int) -> bool:
+        """Under an Enums heading: `task_status`: todo, done; under a type's own heading
+        (`### task_status`), one of its labels (`enum_lists`)."""
+        section = self.section
+        named = self.enum_heading()
+        if named is None:
+            item = enum_item(content)
+            if item is None:
+                return False
+            self.builder.enums[item[0]] = SpecEnum(name=item[0], values=item[1], line=line)
+        else:
+            label = label_item(content)
+            if label is None:
+                return False
+            enum = self.builder.enums.setdefault(
+                named, SpecEnum(name=named, values=[], line=section.line)
+            )
+            if label not in enum.values:
+                enum.values.append(label)
+        self.builder.ledger.mark(line)
+        return True
 
     def warn_about(self, entity: Entity, heard: list[tuple[int, str]]) -> None:
         """Warnings of the column readers, which name the column but not its table."""

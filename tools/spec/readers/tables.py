@@ -15,6 +15,7 @@ from typing import Any
 from tools.spec.model import SpecIndex
 from tools.spec.readers import vocabulary as vocab
 from tools.spec.readers.columns import parse_column_row
+from tools.spec.readers.index_names import INDEX_METHOD
 from tools.spec.readers.sections import ASIDES, OBJECTS, SectionReader
 from tools.spec.readers.text import split_top, strip_inline
 from tools.spec.typenames import normalize_type
@@ -103,6 +104,7 @@ HEADER_KEYS: list[tuple[str, re.Pattern[str]]] = [
 _INDEX_COLUMNS = re.compile(vocab.INDEX_COLUMNS)
 _INDEX_NAME = re.compile(vocab.INDEX_NAME)
 _INDEX_TABLE = re.compile(vocab.INDEX_TABLE)
+_UNIQUE = re.compile(r"(?i)\bunique\b")
 
 
 def map_headers(headers: list[str], rows: list[tuple[int, list[str]]]) -> dict[str, int] | None:
@@ -174,6 +176,13 @@ class TableReader(SectionReader):
                     self.listed_object(" - ".join(cells), row_line)  # a table of its triggers
                 ledger.mark(row_line)
             return
+        if section.kind == "enums" and not section.sub_entity and self.enum_table(rows):
+            ledger.mark(line, line + 1)
+            return
+        about_indexes = section.kind == "indexes" or section.sub == "indexes"
+        if about_indexes and self.index_table(headers, rows):  # `Table | Columns | Type`
+            ledger.mark(line, line + 1)
+            return
         if mapping is not None and section.candidate and self.promote():
             pass  # "## Security" > "### api_keys" with a column table: the table is api_keys
         current = self.current_entity()
@@ -181,10 +190,7 @@ class TableReader(SectionReader):
             if current is not None:
                 ledger.block(row_line, row_line, current[0])
         if mapping is None:
-            about_indexes = section.kind == "indexes" or section.sub == "indexes"
-            if (about_indexes or any("index" in h for h in headers)) and self.index_table(
-                headers, rows
-            ):
+            if any("index" in h for h in headers) and self.index_table(headers, rows):
                 ledger.mark(line, line + 1)
                 return
             if (
@@ -221,6 +227,18 @@ class TableReader(SectionReader):
                     self.builder.type_names.append((entity.name, column.name))
                 self.builder.add_column(entity, column, "table")
 
+    def enum_table(self, rows: list[tuple[int, list[str]]]) -> bool:
+        """Under an Enums heading, `| task_status | todo, done |` rows; under a type's own
+        heading, one label per row. False when no row is one."""
+        read = False
+        for row_line, cells in rows:
+            if not cells:
+                continue
+            named = self.enum_heading() is not None
+            text = cells[0] if named or len(cells) < 2 else f"{cells[0]}: {cells[1]}"
+            read = self.enum_item(text, row_line) or read
+        return read
+
     def index_table(self, headers: list[str], rows: list[tuple[int, list[str]]]) -> bool:
         """A table listing indexes (a columns cell, maybe name and table); False when not one."""
         cols_at = next((i for i, h in enumerate(headers) if _INDEX_COLUMNS.search(h)), None)
@@ -245,13 +263,16 @@ class TableReader(SectionReader):
                 if table_at is not None and table_at < len(cells)
                 else ""
             )
+            others = " ".join(c for i, c in enumerate(cells) if i not in (cols_at, name_at))
+            method = INDEX_METHOD.search(others)
             self.builder.indexes.append(
                 SpecIndex(
                     future=self.section.future,
                     table=table or (current[0] if current else ""),
                     columns=columns,
                     name=name,
-                    unique=bool(name and "unique" in (cells[-1] or "").lower()),
+                    unique=bool(_UNIQUE.search(others)),
+                    method=method.group(1).lower() if method else "btree",
                     purpose=strip_inline(cells[-1]) if cells else "",
                     line=row_line,
                 )

@@ -368,7 +368,14 @@ YES = words(
     zh=r"是",
     ur=r"ہاں",
 )
-NO = words(en=r"no|n|false|optional", fr=r"non", de=r"nein", pt=r"não", ja=r"いいえ", zh=r"否")
+NO = words(
+    en=r"no|n|false|optional|✗|✘|❌|\u00d7",
+    fr=r"non",
+    de=r"nein",
+    pt=r"não",
+    ja=r"いいえ",
+    zh=r"否",
+)
 
 # --- table headers (whole cell, lower case) --------------------------------------------------
 
