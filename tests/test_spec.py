@@ -512,3 +512,13 @@ def test_spec_to_snapshot_names_match_what_postgres_creates(admin, schema, ro) -
             }, kind
         assert table.primary_key and found.primary_key
         assert table.primary_key.name == found.primary_key.name
+
+
+@pytest.mark.parametrize("lead", ["Fields:", "Columns", "**Columns:**", "カラム:"])
+def test_a_columns_lead_in_is_no_description(lead: str) -> None:
+    items = "- id: uuid (pk)\n- title: text\n"
+    spec = parse_spec(f"# Schema\n\n## tasks\n\nThe work items.\n\n{lead}\n\n{items}")
+    assert spec_entity(spec, "tasks").description == "The work items."
+    spec = parse_spec(f"# Schema\n\n## tasks\n\n{lead}\n\n{items}")
+    assert spec_entity(spec, "tasks").description == ""
+    assert [c.name for c in spec_entity(spec, "tasks").columns] == ["id", "title"]

@@ -43,7 +43,7 @@ _COLUMN_ARROW = re.compile(
     r"(?P<rest>.*)$"
 )
 _PREDICATE_WORDS = re.compile(r"(?i)\b(?:partial|where|full[- ]text)\b")
-_COLUMNS_LEAD = re.compile(rf"(?i)^({vocab.COLUMNS_LEAD})\s*[:\uff1a]?\s*$")
+COLUMNS_LEAD = re.compile(rf"(?i)^({vocab.COLUMNS_LEAD})\s*[:\uff1a]?\s*$")
 
 
 class BulletReader(RelationReader):
@@ -187,7 +187,7 @@ class BulletReader(RelationReader):
         if table_name and self.current_entity():
             self.rename(table_name.group(1), line)
             return
-        if _COLUMNS_LEAD.match(plain):
+        if COLUMNS_LEAD.match(plain):
             section.sub = None if section.sub != "other" else "other"
             self.builder.ledger.mark(line)
             return

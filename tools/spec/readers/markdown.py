@@ -17,7 +17,7 @@ from markdown_it.token import Token
 
 from tools.spec.names import match_key, snake
 from tools.spec.readers import vocabulary as vocab
-from tools.spec.readers.bullets import BulletReader
+from tools.spec.readers.bullets import COLUMNS_LEAD, BulletReader
 from tools.spec.readers.fences import SQL_LANGS, read_fence
 from tools.spec.readers.sections import (
     FIELDS,
@@ -137,6 +137,9 @@ class MarkdownReader(BulletReader, TableReader):
             self.rename(named.group(1), line)
             return
         if self.object_lead(content, line):
+            return
+        if COLUMNS_LEAD.match(strip_inline(content).strip()):  # `Fields:` over the list
+            self.builder.ledger.mark(line, last)
             return
         bold = _BOLD.match(content.strip())
         if bold and self._bold(bold, line):
