@@ -93,3 +93,37 @@ def test_an_index_table_under_an_indexes_heading_reads_its_method_and_uniqueness
         (["email"], "btree", True),
     ]
     assert [e.name for e in spec.entities] == ["users"]
+
+
+@pytest.mark.parametrize("mark", ["✓", "Yes", "X", "true"])
+def test_yes_marks_in_constraint_columns_state_those_constraints(mark: str) -> None:
+    spec = parse_spec(
+        "# S\n\n## tasks\n\n| Attribute | Type | PK | FK | Unique | Indexed | AI |\n"
+        "|---|---|---|---|---|---|---|\n"
+        f"| id | bigint | {mark} | | | | {mark} |\n| user_id | uuid | | users.id | | {mark} | |\n"
+        f"| slug | text | | {mark} | {mark} | | |\n\n## users\n\n- id: uuid (pk)\n"
+    )
+    got = [
+        (c.name, c.primary_key, c.unique, c.indexed, c.auto_increment, bool(c.references))
+        for c in spec.entities[0].columns
+    ]
+    assert got == [
+        ("id", True, False, False, True, False),
+        ("user_id", False, False, True, False, True),
+        ("slug", False, True, False, False, False),
+    ]
+    assert not spec.warnings, spec.warnings
+
+
+def test_describe_style_keys_are_read() -> None:
+    spec = parse_spec(
+        "# S\n\n## users\n\n| Field | Type | Key |\n|---|---|---|\n| id | int | PRI |\n"
+        "| email | text | UNI |\n| org_id | int | MUL |\n"
+    )
+    got = [(c.name, c.primary_key, c.unique, c.indexed) for c in spec.entities[0].columns]
+    assert got == [
+        ("id", True, False, False),
+        ("email", False, True, False),
+        ("org_id", False, False, True),
+    ]
+    assert not spec.warnings, spec.warnings

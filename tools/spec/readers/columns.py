@@ -37,6 +37,8 @@ _NAMES = re.compile(
 )
 _ONE_OF = re.compile(r"(?i)\bone\s+of\s*:?\s*((?:['\"`][^'\"`]+['\"`]\s*(?:,|\bor\b|/)?\s*)+)")
 MAX_NESTING = 8  # levels of `( … )` in a column's attributes; people write two
+_MYSQL_KEYS = {"pri": "primary key", "uni": "unique", "mul": "indexed"}
+_FLAGS = ("primary key", "unique", "indexed", "auto increment")  # header keys of yes/no columns
 # A yes or a no in a cell: `Yes`, `required`, `✓` (no \b: a mark is no word character).
 YES_ANSWER = re.compile(rf"(?i)^({vocab.YES})(?!\w)")
 NO_ANSWER = re.compile(rf"(?i)^({vocab.NO})(?!\w)")
@@ -258,9 +260,15 @@ def parse_column_row(
     for key in ("constraints", "key", "references"):
         if cells.get(key):
             value = strip_inline(cells[key])
+            value = _MYSQL_KEYS.get(value.strip().lower(), value)  # DESCRIBE's PRI, UNI, MUL
+            if key == "references" and YES_ANSWER.match(value.strip()):
+                continue  # an FK mark without its target: the description may name it
             if key == "references" and value and value not in ("-", "\u2014"):
                 value = "references " + value
             unread += read_attributes(column, value, typed=True)
+    for flag in _FLAGS:  # `| PK | Unique |` columns of yes marks
+        if YES_ANSWER.match(strip_inline(cells.get(flag, "")).strip()):
+            scan_constraints(column, flag)
     parent = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", strip_inline(cells.get("parents", "")))
     if re.fullmatch(r"[A-Za-z_][\w.]*", parent):  # tbls: `[public.users](public.users.md)`
         unread += read_attributes(column, f"foreign key to {parent.split('.')[-1]}", typed=True)

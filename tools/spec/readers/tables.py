@@ -100,6 +100,10 @@ HEADER_KEYS: list[tuple[str, re.Pattern[str]]] = [
     ("default", re.compile(rf"^({vocab.HEADER_DEFAULT})$")),
     ("references", re.compile(rf"^({vocab.HEADER_REFERENCES})$")),
     ("parents", re.compile(rf"^({vocab.HEADER_PARENTS})$")),
+    ("primary key", re.compile(rf"^({vocab.HEADER_PRIMARY})$")),
+    ("unique", re.compile(rf"^({vocab.HEADER_UNIQUE})$")),
+    ("indexed", re.compile(rf"^({vocab.HEADER_INDEXED})$")),
+    ("auto increment", re.compile(rf"^({vocab.HEADER_AUTO})$")),
 ]
 _INDEX_COLUMNS = re.compile(vocab.INDEX_COLUMNS)
 _INDEX_NAME = re.compile(vocab.INDEX_NAME)

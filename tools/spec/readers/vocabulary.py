@@ -487,6 +487,11 @@ HEADER_REFERENCES = words(
     zh=r"外键|引用",
     ur=r"حوالہ",
 )
+# Yes/no columns of a column table, each naming the constraint a yes in it states.
+HEADER_PRIMARY = words(en=r"pk|pk\?|primary|primary key", ja=r"主キー|pk", zh=r"主键")
+HEADER_UNIQUE = words(en=r"unique|unique\?|uq|uniq", ja=r"ユニーク|一意", zh=r"唯一")
+HEADER_INDEXED = words(en=r"index|indexed|idx|index\?", ja=r"インデックス", zh=r"索引")
+HEADER_AUTO = words(en=r"auto increment|auto_increment|autoincrement|ai|identity", zh=r"自增")
 # The tables a column's FK points at, as schema documentation generators (tbls) list them.
 HEADER_PARENTS = words(
     en=r"parents|parent|parent tables?",
