@@ -522,3 +522,39 @@ def test_a_columns_lead_in_is_no_description(lead: str) -> None:
     spec = parse_spec(f"# Schema\n\n## tasks\n\n{lead}\n\n{items}")
     assert spec_entity(spec, "tasks").description == ""
     assert [c.name for c in spec_entity(spec, "tasks").columns] == ["id", "title"]
+
+
+TABLE_COLUMNS = "\n\n| Column | Type |\n|---|---|\n| id | uuid |\n| name | text |\n"
+
+
+@pytest.mark.parametrize(
+    ("heading", "table"),
+    [
+        ("### User (users)", "users"),
+        ("### TaskItem (task_items)", "task_items"),
+        ("### Users (core)", "users"),
+        ("### User Profiles", "user_profiles"),
+        ("### Team Member Invitations", "team_member_invitations"),
+        ("### Audit Log Entries Table", "audit_log_entries"),
+        ("### Table: Audit Logs", "audit_logs"),
+    ],
+)
+@pytest.mark.parametrize("wrapper", ["## Tables\n\n", "## Data model\n\n", ""])
+def test_a_heading_of_words_over_a_column_table_names_it(
+    heading: str, table: str, wrapper: str
+) -> None:
+    spec = parse_spec(f"# Schema\n\n{wrapper}{heading}{TABLE_COLUMNS}")
+    assert [e.name for e in spec.entities] == [table]
+    assert [c.name for c in spec.entities[0].columns] == ["id", "name"]
+
+
+@pytest.mark.parametrize(
+    "heading",
+    ["### Data Model", "### Core Tables", "### The Big Picture", "### Using Multiple Tables"],
+)
+def test_a_wrapper_or_sentence_heading_over_a_column_table_names_no_table(heading: str) -> None:
+    spec = parse_spec(f"# Schema\n\n{heading}{TABLE_COLUMNS}")
+    assert spec.entities == []
+    assert [w.message for w in spec.warnings] == [
+        "column table outside any table section: not read"
+    ]

@@ -16,7 +16,7 @@ from functools import lru_cache
 
 from tools.spec.builder import SpecBuilder
 from tools.spec.model import Entity, SpecEnum
-from tools.spec.names import snake
+from tools.spec.names import match_key, snake
 from tools.spec.readers import vocabulary as vocab
 from tools.spec.readers.enum_lists import enum_item, label_item
 from tools.spec.readers.text import strip_inline
@@ -197,6 +197,11 @@ def entity_name(title: str) -> tuple[str | None, bool, str | None]:
         return (inner[0], True, library) if inner else (None, False, library)
     if _QUALIFIED.fullmatch(rest):
         return *_dotted(rest), library
+    same = [p.strip() for p in parens if p.strip().islower() and IDENT.match(p.strip())]
+    if same and match_key(same[0]) == match_key(rest):
+        return same[0], True, library  # "User (users)": the model, then its table's own name
+    if not IDENT.match(rest) and had_table_word and _name_words(rest) and not _plural(plain):
+        return snake(rest), False, library  # "Audit Log Entries Table"
     if not IDENT.match(rest):
         inner = [p.strip() for p in parens if IDENT.match(p.strip()) and p.strip().islower()]
         if inner and not rest.isascii():
@@ -232,6 +237,9 @@ def unsymbol(text: str) -> str:
     return "".join(kept).strip()
 
 
+MAX_NAME_WORDS = 3  # "Team Member Invitations": a longer heading is a sentence
+
+
 def prose_name(title: str) -> str | None:
     """The table a heading of one prose word names ("Notes", "notes (core)") once columns appear.
 
@@ -242,7 +250,25 @@ def prose_name(title: str) -> str | None:
     low = plain.lower()
     if IDENT.match(plain) and low in vocab.PROSE_WORDS and low not in vocab.WRAPPER_WORDS:
         return snake(plain)
+    if _name_words(plain) and not TABLE_WORDS.search(plain):
+        return snake(plain)  # "User Profiles": words for a table, until columns say so
     return None
+
+
+def _plural(text: str) -> bool:
+    """The heading speaks of tables, in the plural: a group of them, not one."""
+    return bool(TABLES_PLURAL.search(text))
+
+
+def _name_words(text: str) -> bool:
+    """Two or three plain words that could name a table ("User Profiles"), no wrapper's."""
+    words = text.split()
+    return (
+        1 < len(words) <= MAX_NAME_WORDS
+        and all(w.isascii() and w.isalpha() for w in words)
+        and not {w.lower() for w in words} & (vocab.WRAPPER_WORDS | vocab.WRAPPER_QUALIFIERS)
+        and not STOP_WORDS.search(text)
+    )
 
 
 def heading_kind(title: str) -> str:
