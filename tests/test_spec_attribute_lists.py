@@ -96,3 +96,28 @@ def test_columns_named_like_labels_under_a_group_title_stay_columns(title: str) 
         ("type", "character varying(20)"),
         ("default", "text"),
     ]
+
+
+@pytest.mark.parametrize(
+    "bullet",
+    [
+        "id: UUID | PK | NOT NULL",
+        "id: UUID [PK, not null]",
+        "id: uuid, primary key",
+        "`id` (UUID, PK)",
+        "**id** — `UUID`, primary key",
+    ],
+)
+def test_a_columns_attributes_in_any_separator_read_the_same(bullet: str) -> None:
+    spec = parse_spec(f"# S\n\n## users\n\n- {bullet}\n- email: text\n")
+    assert _shape(spec)[0] == ("id", "uuid", False, True, False, None, None)
+    assert not [w for w in spec.warnings if "guessed" in w.message], spec.warnings
+
+
+@pytest.mark.parametrize(
+    ("bullet", "labels"),
+    [("status: 'todo' | 'done'", ["todo", "done"]), ('kind: "a" | "b" | "c"', ["a", "b", "c"])],
+)
+def test_a_union_of_quoted_labels_keeps_its_pipes(bullet: str, labels: list[str]) -> None:
+    spec = parse_spec(f"# S\n\n## users\n\n- id: uuid (pk)\n- {bullet}\n")
+    assert spec.entities[0].columns[1].enum_values == labels

@@ -163,6 +163,18 @@ def _ignore(_line: int, _message: str) -> None:
     return None
 
 
+_PIPES = re.compile(r"\s+\|\s+")
+_BRACKETED = re.compile(r"(?<=\S)\s+\[([^\[\]]+)\]")
+
+
+def _separated(rest: str) -> str:
+    """`UUID | PK | NOT NULL` and `UUID [PK]` as the commas and brackets the readers know (a
+    union of quoted labels keeps its pipes)."""
+    if " | " in rest and not re.search(r"[\'\"]\s+\|", rest):
+        rest = _PIPES.sub(", ", rest)
+    return _BRACKETED.sub(r" (\1)", rest) if "[" in rest else rest
+
+
 def parse_column_bullet(
     text: str, line: int, known: Container[str] = frozenset(), warn: Warn = _ignore
 ) -> list[SpecColumn] | None:
@@ -179,7 +191,7 @@ def parse_column_bullet(
     names = re.findall(NAME, match.group("names"))
     if len(names) > 1:
         names = [n for n in names if n not in vocab.AND_WORDS]
-    sep, rest = match.group("sep"), match.group("rest")
+    sep, rest = match.group("sep"), _separated(match.group("rest"))
     column = SpecColumn(name=names[0], line=line)
     if sep == "(":
         end = closing(rest, 0)
