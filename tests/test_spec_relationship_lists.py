@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 
+from tests.lookups import spec_column
 from tools.spec.read import SchemaSpec, parse_spec
 
 TABLES = (
@@ -42,7 +43,12 @@ HEADINGS = ["## Relationships", "### Relationships", "**Relationships:**"]
 def test_two_tables_and_an_arrow_are_one_relationship(heading: str, item: str, kind: str) -> None:
     spec = _read([item], heading)
     assert _pairs(spec) == [("users", kind, "chat_sessions")]
-    assert not [w for w in spec.warnings if "relationship" in w.message], spec.warnings
+    unread = ("not read", "defined nowhere")
+    assert not [w for w in spec.warnings if any(u in w.message for u in unread)], spec.warnings
+    ref = spec_column(spec, "chat_sessions", "user_id").references
+    assert (ref and (ref.table, ref.guessed)) == (
+        None if kind == "many-to-many" else ("users", True)
+    )
 
 
 @pytest.mark.parametrize("heading", HEADINGS)
@@ -87,4 +93,43 @@ def test_kind_labels_over_nested_items_and_a_subject_without_article(heading: st
         ("users", "one-to-many", "chat_sessions"),
         ("chat_sessions", "many-to-one", "users"),
     ]
-    assert not [w for w in spec.warnings if "relationship" in w.message], spec.warnings
+    read = [
+        w for w in spec.warnings if "relationship" in w.message and "(guessed)" not in w.message
+    ]
+    assert not read, spec.warnings
+
+
+FK_SENTENCES = [
+    pytest.param("One user has many chat_sessions", id="has-many"),
+    pytest.param("Each chat_session belongs to one user", id="belongs-to"),
+    pytest.param("users 1:N chat_sessions", id="one-to-n"),
+    pytest.param("`chat_sessions` N:1 `users`", id="n-to-one"),
+    pytest.param("users.id → chat_sessions.user_id (1:N)", id="parent-key-first"),
+    pytest.param("chat_sessions.user_id → users.id", id="child-first"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("heading", HEADINGS)
+@pytest.mark.parametrize("item", FK_SENTENCES)
+def test_a_relationship_gives_its_child_the_foreign_key(heading: str, item: str) -> None:
+    spec = _read([item], heading)
+    ref = spec_column(spec, "chat_sessions", "user_id").references
+    assert ref is not None and (ref.table, ref.column) == ("users", "id")
+    assert spec_column(spec, "users", "id").references is None  # never the parent's key
+    unread = ("not read", "defined nowhere")
+    assert not [w for w in spec.warnings if any(u in w.message for u in unread)], spec.warnings
+
+
+def test_a_column_code_defines_without_references_gets_none_from_a_sentence() -> None:
+    sql = (
+        "## users\n\n```sql\nCREATE TABLE users (id uuid PRIMARY KEY);\nCREATE TABLE likes "
+        "(id uuid PRIMARY KEY, user_id uuid NOT NULL);\n```\n"
+    )
+    spec = parse_spec(f"# Schema\n\n{sql}\n## Relationships\n\n- One user has many likes\n")
+    assert spec_column(spec, "likes", "user_id").references is None
+
+
+def test_a_box_diagram_cell_is_no_relationship() -> None:
+    box = "```\n│ email       │    1:N  │ title        │\n```\n"
+    spec = parse_spec(f"# Schema\n\n{TABLES}\n## Diagram\n\n{box}")
+    assert _pairs(spec) == []

@@ -34,6 +34,7 @@ from tools.spec.names import match_key, resolver, snake
 from tools.spec.references import (
     apply_cascades,
     apply_text_fks,
+    relationship_fks,
     resolve_references,
     resolve_relationships,
 )
@@ -206,6 +207,7 @@ class SpecBuilder:
         resolve = resolver(names)
         apply_text_fks(self, entities, resolve)
         resolve_references(self, entities, resolve)
+        relationship_fks(self, entities, resolve)
         apply_cascades(self, entities, resolve)
         self._enums(entities)
         for entity in entities:

@@ -11,8 +11,8 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from tools.spec.model import Entity, Reference
-from tools.spec.names import Resolve, guess_target
+from tools.spec.model import Entity, Reference, SpecColumn
+from tools.spec.names import Resolve, guess_target, match_key
 
 if TYPE_CHECKING:
     from tools.spec.builder import SpecBuilder
@@ -141,6 +141,51 @@ def apply_text_fks(builder: SpecBuilder, entities: list[Entity], resolve: Resolv
             column.references.on_delete = action
         elif column is None:
             builder.warn(line, f"ON DELETE for {table}.{column_name}, a column defined nowhere")
+
+
+RANK_OF_WORDS = 2  # a Markdown table or bullets: code (SQL, models) states its FKs itself
+
+
+def relationship_fks(builder: SpecBuilder, entities: list[Entity], resolve: Resolve) -> None:
+    """A relationship in words ("One user has many tasks", "Each task belongs to a user") whose
+    child has the column it names, or `<parent>_id`, with no foreign key yet: that column
+    references the parent's key, guessed and warned. A column SQL or model code defines is left
+    alone: code that states no REFERENCES means none."""
+    by_name = {e.name: e for e in entities}
+    for relationship in builder.relationships:
+        a = by_name.get(resolve(relationship.from_table) or "")
+        b = by_name.get(resolve(relationship.to_table) or "")
+        if a is None or b is None or a is b or relationship.kind == "many-to-many":
+            continue
+        pairs = [(b, a), (a, b)] if relationship.kind == "one-to-many" else [(a, b), (b, a)]
+        for child, parent in pairs:
+            column = _fk_column(child, parent, relationship.via)
+            key = [c.name for c in parent.columns if c.primary_key]
+            if column is None or len(key) != 1:
+                continue
+            if column.references is None and column._rank >= RANK_OF_WORDS:
+                column.references = Reference(table=parent.name, column=key[0], guessed=True)
+                builder.warn(
+                    relationship.line,
+                    f"read {child.name}.{column.name} references {parent.name}({key[0]}) from "
+                    "the relationship (guessed)",
+                )
+            break
+
+
+def _fk_column(child: Entity, parent: Entity, via: str | None) -> SpecColumn | None:
+    """The column of `child` a relationship with `parent` goes through: the one it names, else
+    the one `<parent>_id` column (`user_id` for users); never the child's own key alone."""
+    named = child.column(via) if via else None
+    if named is not None and not (named.primary_key and via == "id"):
+        return named
+    wanted = match_key(parent.name)
+    found = [
+        c
+        for c in child.columns
+        if c.name.lower().endswith("_id") and match_key(c.name[:-3]) == wanted
+    ]
+    return found[0] if len(found) == 1 else None
 
 
 def apply_cascades(builder: SpecBuilder, entities: list[Entity], resolve: Resolve) -> None:

@@ -37,6 +37,9 @@ ON_DELETE = re.compile(
 )
 
 
+# A table name alone, maybe in code or bold: `users`, **tasks** (not a cell of a box diagram).
+_NAMED_A = r"[\s`*]*(?P<a>\w+)[`*]*"
+_NAMED_B = r"[`*]*(?P<b>\w+)[`*]*(?![\w.])"
 REL_PATTERNS: list[tuple[re.Pattern[str], str, bool]] = [
     (
         re.compile(
@@ -86,6 +89,11 @@ REL_PATTERNS: list[tuple[re.Pattern[str], str, bool]] = [
     (re.compile(r"(?P<a>\w+)\s*\(1\)\s*←\s*\((?:0|1)\.\.\*\)\s*(?P<b>\w+)"), "one-to-many", False),
     (re.compile(r"(?P<a>\w+)\s*\(1\)\s*←\s*\(1\)\s*(?P<b>\w+)"), "one-to-one", False),
     (re.compile(r"(?P<a>\w+)\s+1\s*-+\s*\*\s+(?P<b>\w+)"), "one-to-many", False),
+    # `users 1:N tasks`, `tasks N:1 users`, `users 1:1 profiles`: names alone on the line
+    (re.compile(rf"^{_NAMED_A}\s+1\s*:\s*[nm*]\s+{_NAMED_B}", _I), "one-to-many", False),
+    (re.compile(rf"^{_NAMED_A}\s+[nm*]\s*:\s*1\s+{_NAMED_B}", _I), "many-to-one", False),
+    (re.compile(rf"^{_NAMED_A}\s+1\s*:\s*1\s+{_NAMED_B}", _I), "one-to-one", False),
+    (re.compile(rf"^{_NAMED_A}\s+[nm]\s*:\s*[nm]\s+{_NAMED_B}", _I), "many-to-many", False),
     (re.compile(r"(?P<a>\w+)\s+\*\s*-+\s*\*\s+(?P<b>\w+)"), "many-to-many", False),
     (
         re.compile(r"(?P<a>\w+)\s+and\s+(?P<b>\w+)\s+are\s+many-to-many", _I),
@@ -130,7 +138,10 @@ _KIND_LABEL = re.compile(
 _THROUGH = re.compile(r"\b(?:through|via)\s+`?(?P<via>\w+)`?", _I)
 # "an agent (profile)" names the table profile; "one agent (optional)" does not.
 _QUALIFIERS = frozenset(
-    ("optional", "required", "nullable", "mandatory", "unique", "many", "one", "multiple", "self")
+    {
+        *("optional", "required", "nullable", "mandatory", "unique", "many", "one", "multiple"),
+        *("self", "cascade", "cascades", "restrict", "deferrable"),
+    }
 )
 
 
@@ -140,6 +151,15 @@ MERMAID_EDGE = re.compile(
 
 
 LIST_TAIL = re.compile(r"(?:\s*(?:,|\band\b|\by\b|\be\b)\s*(?:and\s+)?\w+)+")
+
+
+def fk_sides(match: re.Match[str]) -> tuple[str, str, str, str]:
+    """(child table, FK column, parent table, key) of an FK_ARROW: `tasks.user_id → users.id`
+    as written, `users.id → tasks.user_id` (the parent's key first) turned around."""
+    sides = (match.group("t1"), match.group("c1"), match.group("t2"), match.group("c2"))
+    if sides[1].lower() == "id" and sides[3].lower() != "id":
+        return sides[2], sides[3], sides[0], sides[1]
+    return sides
 
 
 def _arrow_kind(arrow: str, words: str) -> str:
@@ -256,18 +276,19 @@ class RelationReader(SectionReader):
             self._cascade(tables.group("rest"), line, [(tables.group("a"), tables.group("b"))])
             return True
         for match in FK_ARROW.finditer(plain):
+            child, column, parent, key = fk_sides(match)
             self.builder.relationships.append(
                 Relationship(
-                    from_table=match.group("t1"),
-                    to_table=match.group("t2"),
+                    from_table=child,
+                    to_table=parent,
                     kind="many-to-one",
-                    via=match.group("c1"),
+                    via=column,
                     text=plain,
                     line=line,
                 )
             )
-            self.fk_from_text(match, plain, line)
-            section.last_fk.append((match.group("t1"), match.group("c1")))
+            self.fk_from_text((child, column, parent, key), plain[match.end() :], line)
+            section.last_fk.append((child, column))
             found = True
         if found:
             return True
@@ -320,11 +341,12 @@ class RelationReader(SectionReader):
     def _entity_keys(self) -> set[str]:
         return {match_key(name) for name, _ in self.builder.tables}
 
-    def fk_from_text(self, match: re.Match[str], plain: str, line: int) -> None:
-        """`tasks.user_id -> users.id`, with its ON DELETE when the line has one."""
-        table, column = match.group("t1"), match.group("c1")
-        self.builder.text_fks.append((table, column, match.group("t2"), match.group("c2"), line))
-        action = ON_DELETE.search(plain[match.end() :])
+    def fk_from_text(self, sides: tuple[str, str, str, str], rest: str, line: int) -> None:
+        """`tasks.user_id -> users.id` (child, column, parent, key), with its ON DELETE when
+        the rest of the line has one."""
+        table, column, parent, key = sides
+        self.builder.text_fks.append((table, column, parent, key, line))
+        action = ON_DELETE.search(rest)
         if action:
             word = next(g for g in action.groups() if g)
             self.builder.fk_actions.append((table, column, on_delete_action(word), line))
