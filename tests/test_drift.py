@@ -335,3 +335,30 @@ def test_long_foreign_key_fix_is_named_as_postgres_names_it(
     assert f"ADD CONSTRAINT {expected} FOREIGN KEY" in missing.fix
     ddl(missing.fix)
     assert compare_spec_to_database(next_call(), spec, schema=schema).findings == []
+
+
+@pytest.mark.parametrize(
+    ("relationship", "severity"),
+    [
+        ("- owner_id: bigint (FK -> accounts.id)", "error"),
+        ("- owner_id: bigint\n\n## Relationships\n- accounts.id → notes.owner_id", "error"),
+        ("- account_id: bigint\n\n## Relationships\n- One account has many notes", "warning"),
+    ],
+)
+def test_a_foreign_key_the_spec_only_implies_is_a_warning_its_fix_closes(
+    ro, schema, ddl, next_call, relationship: str, severity: str
+) -> None:
+    spec = parse_spec(
+        f"# S\n\n## accounts\n- id: bigint (pk)\n\n## notes\n- id: bigint (pk)\n{relationship}\n"
+    )
+    column = "account_id" if "account_id" in relationship else "owner_id"
+    ddl(
+        "CREATE TABLE accounts (id bigint PRIMARY KEY);"
+        f"CREATE TABLE notes (id bigint PRIMARY KEY, {column} bigint);"
+    )
+    [missing] = compare_spec_to_database(ro, spec, schema=schema).findings
+    assert (missing.code, missing.severity) == ("DRIFT008", severity)
+    assert ("only implies" in missing.message) is (severity == "warning")
+    assert missing.fix is not None
+    ddl(missing.fix)
+    assert compare_spec_to_database(next_call(), spec, schema=schema).findings == []

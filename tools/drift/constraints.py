@@ -66,14 +66,17 @@ def compare_foreign_keys(
             if wider is not None:
                 findings += _compare_wider(spec, table, fk, wider, target, where)
                 continue
+            guessed = _guessed(spec, table.name, fk.columns)
             findings.append(
                 finding(
                     RULES["DRIFT008"],
                     f"{where}.{','.join(fk.columns)}",
                     f"foreign key ({columns}) -> {fk.ref_table}({', '.join(fk.ref_columns)}) "
-                    "is in the spec but not in the database",
+                    "is in the spec but not in the database"
+                    + (" (the spec only implies it: state it there, or add it)" if guessed else ""),
                     evidence,
                     _add_fk(spec, table, fk, target, taken),
+                    severity="warning" if guessed else None,
                 )
             )
             continue
@@ -94,6 +97,14 @@ def compare_foreign_keys(
                 )
             )
     return findings
+
+
+def _guessed(spec: SchemaSpec, table: str, columns: list[str]) -> bool:
+    """Whether the spec's FK on these columns is one it implies (a relationship sentence, a
+    description), not one it states."""
+    entity = spec.entity(table)
+    column = entity.column(columns[0]) if entity is not None and len(columns) == 1 else None
+    return bool(column and column.references and column.references.guessed)
 
 
 def _contains(wider: ForeignKey, fk: ForeignKey) -> bool:
