@@ -558,3 +558,33 @@ def test_a_wrapper_or_sentence_heading_over_a_column_table_names_no_table(headin
     assert [w.message for w in spec.warnings] == [
         "column table outside any table section: not read"
     ]
+
+
+TENANT_TABLES = (
+    "# S\n\n## users\n\n- id: uuid (pk)\n\n## tasks\n\n- id: uuid (pk)\n- org_id: uuid\n"
+    "- status_id: int\n\n"
+)
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "## Isolation\n\n- Tenant column: `org_id`\n",
+        "## Data isolation\n\nAll queries must filter by org_id.\n",
+        "## Security\n\n- Users see only their rows (WHERE org_id = current tenant)\n",
+        "## Row Level Security\n\nPolicies restrict rows to `org_id = auth.uid()`.\n",
+        "## RLS\n\n`USING (org_id = current_setting('app.org_id')::uuid)`\n",
+        "## Notes\n\nEvery tenant-owned table carries `org_id`.\n",
+        "## Multi-tenancy\n\nEach row has an org_id.\n",
+    ],
+)
+def test_the_tenant_column_is_read_from_any_statement_of_it(statement: str) -> None:
+    assert parse_spec(TENANT_TABLES + statement).tenant_column == "org_id"
+
+
+@pytest.mark.parametrize(
+    "statement",
+    ["## Notes\n\n- Filter tasks by status_id when listing\n", "## Notes\n\nSee the API.\n", ""],
+)
+def test_words_about_other_columns_name_no_tenant(statement: str) -> None:
+    assert parse_spec(TENANT_TABLES + statement).tenant_column is None

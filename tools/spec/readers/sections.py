@@ -92,7 +92,15 @@ TENANT = re.compile(
     r"tenant(?:[_ ]column|[_ ]key|[_ ]id column)?\s*(?:is|:|=)\s*`?(?P<a>[a-z_]\w*)`?"
     r"|\b(?P<b>[a-z_]\w*_id)`?\s+(?:isolates|scopes|identifies)\s+(?:the\s+)?(?:tenant|organi[sz]ation|workspace|account)"
     r"|isolat\w*\s+(?:by|via|on|using|through)\s+`?(?P<c>[a-z_]\w*)`?"
-    r"|(?:scoped|partitioned)\s+by\s+`?(?P<d>[a-z_]\w*_id)`?",
+    r"|(?:scoped|partitioned)\s+by\s+`?(?P<d>[a-z_]\w*_id)`?"
+    # "All queries must filter by user_id", "every query is filtered on `org_id`"
+    r"|(?:all|every)\s+(?:\w+\s+){0,3}filter\w*\s+(?:by|on)\s+`?(?P<e>[a-z_]\w*_id)`?"
+    # "user_id = auth.uid()", "WHERE org_id = current_setting('app.org_id')", "= the current user"
+    r"|\b(?P<f>[a-z_]\w*_id)`?\s*=\s*`?(?:auth\.uid\(\)|current_setting\s*\(|current_user"
+    r"|(?:the\s+)?current\s+(?:user|tenant|org|organi[sz]ation|account|workspace))"
+    # "Every table carries `org_id`", "each row has a user_id"
+    r"|(?:every|each|all)\s+(?:\w+[- ]){0,2}(?:tables?|rows?|records?)\s+"
+    r"(?:has|have|includes?|carr(?:y|ies)|contains?|stores?)\s+(?:an?\s+|the\s+)?`?(?P<g>[a-z_]\w*_id)\b",
     _I,
 )
 # What a heading adds after a table's name: a gloss after a spaced dash, an {#anchor}, a [tag].
@@ -298,6 +306,14 @@ def object_name(title: str, kind: str) -> str | None:
     return name
 
 
+def _may_name_tenant(text: str) -> bool:
+    """Whether TENANT can match at all: every way of naming it has `_id`, tenant or isolat-."""
+    if "_id" in text:
+        return True
+    low = text.lower()
+    return "tenant" in low or "isolat" in low
+
+
 class SectionReader:
     """The stack of open heading sections, and the entity each one describes."""
 
@@ -432,7 +448,7 @@ class SectionReader:
     def statements(self, content: str, line: int) -> None:
         """Tenant column, shared tables and managed-by statements, wherever they are written."""
         plain = strip_inline(content)
-        tenant = TENANT.search(plain)
+        tenant = TENANT.search(plain) if _may_name_tenant(plain) else None
         if tenant and not self.builder.tenant_column:
             name = next(g for g in tenant.groups() if g)
             if name.endswith("_id") or name in ("tenant", "org"):
