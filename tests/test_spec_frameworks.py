@@ -183,3 +183,21 @@ def test_a_dbml_block_that_cannot_be_read_is_warned_at_its_line(
     spec = parse_spec(f"# S\n```dbml\n{block}```\n")
     assert spec.entities == []
     assert [w.line for w in spec.warnings if words in w.message] == [line], spec.warnings
+
+
+def test_a_drizzle_type_cast_and_a_json_default_keep_the_column_list_whole() -> None:
+    code = (
+        '```ts\nexport const tasks = pgTable("tasks", {\n  id: uuid("id").primaryKey(),\n'
+        '  meta: jsonb("meta").$type<Record<string, unknown>>().default({}),\n'
+        "  status: text('status').default('todo'),\n"
+        '  position: integer("position"),\n});\n```\n'
+    )
+    spec = parse_spec(code)
+    got = [(c.name, c.pg_type, c.default, c.line) for c in spec.entities[0].columns]
+    assert got == [
+        ("id", "uuid", None, 3),
+        ("meta", "jsonb", "'{}'", 4),
+        ("status", "text", "'todo'", 5),
+        ("position", "integer", None, 6),
+    ]
+    assert not spec.warnings, spec.warnings

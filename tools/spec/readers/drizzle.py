@@ -63,6 +63,26 @@ def _type(builder_name: str, options: dict[str, str], enums: dict[str, str]) -> 
     return info.pg_type or "text", info.auto_increment
 
 
+def _without_type_arguments(text: str) -> str:
+    """The columns' code without `.$type<Record<string, unknown>>()` casts: their commas are
+    TypeScript's, not the column list's (one pass, nesting counted)."""
+    out: list[str] = []
+    at = 0
+    while (start := text.find(".$type<", at)) != -1:
+        out.append(text[at:start])
+        depth, index = 0, start + len(".$type")
+        while index < len(text):
+            depth += {"<": 1, ">": -1}.get(text[index], 0)
+            index += 1
+            if depth == 0:
+                break
+        if text.startswith("()", index):
+            index += 2
+        at = index
+    out.append(text[at:])
+    return "".join(out)
+
+
 def read_drizzle(code: str, first_line: int, builder: SpecBuilder, future: bool) -> bool:
     """Read the Drizzle tables of a TypeScript block; False when it holds none."""
     enums = {}
@@ -80,8 +100,12 @@ def read_drizzle(code: str, first_line: int, builder: SpecBuilder, future: bool)
         end = _closing(code, match.end(), "{", "}")
         offset = match.end()
         keys: dict[str, str] = {}
-        for part in split_top(code[offset:end]):
-            part_line = first_line + code.count("\n", 0, code.find(part, offset))
+        region = _without_type_arguments(code[offset:end])
+        part_line, cursor = first_line + code.count("\n", 0, offset), 0
+        for part in split_top(region):
+            found = max(region.find(part, cursor), cursor)
+            part_line += region.count("\n", cursor, found)  # counted once, part by part
+            cursor = found
             key, _, expression = part.partition(":")
             column = _column(expression.strip(), key.strip(), part_line, enums, tables)
             if column is None:
@@ -128,7 +152,9 @@ def _column(
             column.default = "gen_random_uuid()"
         elif name == "default":
             value = args.strip()
-            column.default = "'" + value.strip("\"'`") + "'" if value[:1] in "\"'`" else value
+            if value[:1] in "{[":  # a JSON value: `.default({})` is '{}' as text
+                value = "'" + value.replace("'", "''") + "'"
+            column.default = "'" + value.strip("\"'`") + "'" if value[:1] in "\"`" else value
         elif name == "array":
             column.pg_type += "[]"
         elif name == "references":
