@@ -15,6 +15,7 @@ is a title of a group of columns, as before.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from tools.spec.model import SpecColumn
@@ -104,21 +105,9 @@ def _apply(column: SpecColumn, text: str, line: int, warn: Warn) -> None:
         if value.lower() not in _NO_DEFAULT:
             column.notes.append(scan_constraints(column, f"default {value}"))
     elif label in ("nullable", "null", "optional"):
-        (
-            set_nullable
-            if YES_ANSWER.match(value)
-            else set_not_null
-            if NO_ANSWER.match(value)
-            else _note
-        )(column)
+        _yes_no(column, value, set_nullable, set_not_null)
     elif label == "required":
-        (
-            set_not_null
-            if YES_ANSWER.match(value)
-            else set_nullable
-            if NO_ANSWER.match(value)
-            else _note
-        )(column)
+        _yes_no(column, value, set_not_null, set_nullable)
     elif label in ("description", "desc", "notes", "note"):
         warn_guessed(warn, line, column, read_description(column, value), "description")
     else:  # constraints, references, foreign key: words the column readers know
@@ -127,5 +116,14 @@ def _apply(column: SpecColumn, text: str, line: int, warn: Warn) -> None:
     column.notes = [n for n in column.notes if n]
 
 
-def _note(_column: SpecColumn) -> None:
-    """A yes/no attribute whose value is neither."""
+def _yes_no(
+    column: SpecColumn,
+    value: str,
+    if_yes: Callable[[SpecColumn], None],
+    if_no: Callable[[SpecColumn], None],
+) -> None:
+    """`Nullable: no`, `Required: yes`: the answer's setting (neither: nothing)."""
+    if YES_ANSWER.match(value):
+        if_yes(column)
+    elif NO_ANSWER.match(value):
+        if_no(column)

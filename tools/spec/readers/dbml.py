@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import re
 import warnings
+from collections.abc import Callable
+from functools import cache
 from typing import Any
 
 from tools.naming import action_word
@@ -39,28 +41,14 @@ def read_dbml(code: str, first_line: int, builder: SpecBuilder, future: bool) ->
             "split it into several blocks",
         )
         return
-    from pydbml import PyDBML, exceptions  # imported on first use: start-up stays fast
-    from pyparsing import ParseBaseException
-    from pyparsing.warnings import PyparsingWarning
-
-    # pydbml calls pyparsing by its camelCase names, deprecated since pyparsing 3.3: nothing a
-    # user can act on, so never in their logs.
-    warnings.filterwarnings("ignore", category=PyparsingWarning)
-    refused: tuple[type[Exception], ...] = (
-        *(v for v in vars(exceptions).values() if isinstance(v, type) and issubclass(v, Exception)),
-        ValueError,
-        KeyError,
-        AttributeError,
-        TypeError,
-        RecursionError,
-    )
+    parse, refused = _parser()
     try:
-        parsed = PyDBML(code)
-    except ParseBaseException as error:
-        builder.warn(first_line + error.lineno - 1, f"dbml block not read: {error.msg}")
-        return
-    except refused as error:  # pydbml's own errors: a ref to a table it lacks, a duplicate…
-        builder.warn(first_line, f"dbml block not read: {error}")
+        parsed = parse(code)
+    except refused as error:
+        if hasattr(error, "lineno") and hasattr(error, "msg"):  # pyparsing's: it has the line
+            builder.warn(first_line + error.lineno - 1, f"dbml block not read: {error.msg}")
+        else:  # pydbml's own: a ref to a table it lacks, a duplicate…
+            builder.warn(first_line, f"dbml block not read: {error}")
         return
     builder.dialects.add("dbml")
     lines = _lines(code, first_line)
@@ -74,6 +62,25 @@ def read_dbml(code: str, first_line: int, builder: SpecBuilder, future: bool) ->
         _table(table, lines, first_line, builder, future)
     for ref in parsed.refs:
         _ref(ref, lines, builder, future)
+
+
+@cache
+def _parser() -> tuple[Callable[[str], Any], tuple[type[Exception], ...]]:
+    """pydbml's parser and the errors it raises, imported on first use (start-up stays fast).
+
+    pydbml calls pyparsing by its camelCase names, deprecated since pyparsing 3.3: nothing a
+    user can act on, so those warnings never reach their logs.
+    """
+    from pydbml import PyDBML, exceptions
+    from pyparsing import ParseBaseException
+    from pyparsing.warnings import PyparsingWarning
+
+    warnings.filterwarnings("ignore", category=PyparsingWarning)
+    own: list[type[Exception]] = [
+        v for v in vars(exceptions).values() if isinstance(v, type) and issubclass(v, Exception)
+    ]
+    odd = (ValueError, KeyError, AttributeError, TypeError, RecursionError)  # odd input's
+    return PyDBML, (ParseBaseException, *own, *odd)
 
 
 def _lines(code: str, first_line: int) -> dict[tuple[str, str], int]:

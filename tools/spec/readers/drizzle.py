@@ -154,7 +154,7 @@ def _column(
             value = args.strip()
             if value[:1] in "{[":  # a JSON value: `.default({})` is '{}' as text
                 value = "'" + value.replace("'", "''") + "'"
-            column.default = "'" + value.strip("\"'`") + "'" if value[:1] in "\"`" else value
+            column.default = "'" + value.strip("\"'`") + "'" if value[:1] in '"`' else value
         elif name == "array":
             column.pg_type += "[]"
         elif name == "references":
