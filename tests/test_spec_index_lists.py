@@ -9,6 +9,8 @@ Each form is read the same under every list heading and whatever way the columns
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from tests.lookups import spec_column
@@ -363,3 +365,33 @@ def test_a_table_of_a_tables_triggers_names_them() -> None:
     spec = parse_spec(text.replace(USERS, "\n" + rows + USERS))
     assert [(t.name, t.table) for t in spec.triggers] == [("tasks_touch", "tasks")]
     assert not spec.warnings, spec.warnings
+
+
+@pytest.mark.parametrize(
+    ("item", "got"),
+    [
+        ("`tasks_status_idx` on `status`", (("status",), "btree", False)),
+        ("tasks_user_status_idx on (user_id, status)", (("user_id", "status"), "btree", False)),
+        ("`tasks_one_status` unique on user_id and status", (("user_id", "status"), "btree", True)),
+        ("tasks_created_brin BRIN on created_at", (("created_at",), "brin", False)),
+        ("tasks_created_brin using BRIN on created_at", (("created_at",), "brin", False)),
+    ],
+)
+def test_a_named_index_on_columns_is_read(item: str, got: tuple[Any, ...]) -> None:
+    spec, line = _spec("table", "bold", "Indexes", [item])
+    assert [(tuple(i.columns), i.method, i.unique) for i in spec.indexes] == [got]
+    assert not [w for w in spec.warnings if w.line == line], spec.warnings
+
+
+@pytest.mark.parametrize(
+    "item",
+    [
+        "tasks_status_trgm GIN on status (pg_trgm)",  # needs gin_trgm_ops: more than columns
+        "tasks_status_gin GIN on status",  # no default operator class for text
+        "tasks_x_idx on nothing_here",
+    ],
+)
+def test_a_named_index_that_needs_more_than_its_columns_is_warned(item: str) -> None:
+    spec, line = _spec("table", "bold", "Indexes", [item])
+    assert spec.indexes == []
+    assert [w.message for w in spec.warnings if w.line == line] == ["index not read"]

@@ -15,7 +15,7 @@ from tools.spec.model import Entity, Reference, Relationship, SpecConstraint, Sp
 from tools.spec.readers import vocabulary as vocab
 from tools.spec.readers.attribute_lists import AttributeList, column_name, is_attribute
 from tools.spec.readers.columns import parse_column_bullet
-from tools.spec.readers.index_names import INDEX_METHOD, named_index
+from tools.spec.readers.index_names import INDEX_METHOD, named_index, named_on
 from tools.spec.readers.index_prose import prose_index
 from tools.spec.readers.relations import FK_ARROW, ON_DELETE, RelationReader, on_delete_action
 from tools.spec.readers.sections import (
@@ -431,6 +431,12 @@ class BulletReader(RelationReader):
                         line=line,
                     )
                 )
+                return True
+            named_on_columns = (
+                named_on(plain, table.entity, line, self.section.future) if table else None
+            )
+            if named_on_columns is not None:
+                self.builder.indexes.append(named_on_columns)
                 return True
             names = _TableNames(self.builder.tables)
             future = self.section.future

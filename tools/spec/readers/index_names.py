@@ -66,6 +66,48 @@ def named_index(
     )
 
 
+# `users_email_idx on email`, `tasks_tags_idx GIN on (tags)`, `idx unique on (a, b)`
+_NAMED_ON = re.compile(
+    r"(?i)^(?P<name>[A-Za-z_]\w*)\s+(?:(?P<unique>unique)\s+)?(?:using\s+)?(?:(?P<method>\w+)\s+)?"
+    r"(?:index\s+)?on\s+(?:the\s+)?\(?(?P<cols>[A-Za-z_]\w*(?:\s*(?:,|\band\b|\+)\s*[A-Za-z_]\w*)*)\)?"
+    r"\s*(?P<why>.*)$",
+    re.S,
+)
+# Access methods with no default operator class for text: an index on a text column needs one.
+_NEEDS_OPCLASS = {"gin", "gist", "spgist"}
+_OPCLASS_TYPES = ("jsonb", "tsvector", "[]", "point", "box", "geometry", "geography", "range")
+
+
+def named_on(plain: str, entity: Entity, line: int, future: bool) -> SpecIndex | None:
+    """`users_email_idx on email`: a named index on columns of `entity`, when every column is
+    one and the method (GIN, GiST…) works on their types without an operator class."""
+    match = _NAMED_ON.match(plain)
+    if match is None or len(match.group("name")) > MAX_NAME_CHARS or "_" not in match.group("name"):
+        return None  # `Indexes on a and b` is a sentence: an index's name is snake_case
+    method = (match.group("method") or "btree").lower()
+    if not INDEX_METHOD.fullmatch(method) and method not in ("btree", "index"):
+        return None
+    method = "btree" if method == "index" else method
+    columns = [c for c in re.split(r"\s*(?:,|\band\b|\+)\s*", match.group("cols")) if c]
+    found = [entity.column(c) for c in columns]
+    if not columns or any(c is None for c in found) or "ops" in plain or "trgm" in plain:
+        return None
+    if method in _NEEDS_OPCLASS and not all(
+        any(t in c.pg_type for t in _OPCLASS_TYPES) for c in found if c is not None
+    ):
+        return None  # GIN on a text column needs gin_trgm_ops: more than a column list
+    return SpecIndex(
+        table=entity.name,
+        columns=columns,
+        name=match.group("name"),
+        unique=bool(match.group("unique")),
+        method=method,
+        purpose=plain,
+        future=future,
+        line=line,
+    )
+
+
 def _listed(why: str, entity: Entity) -> list[str] | None:
     """The columns of a list in the words, when they are all columns of `entity`."""
     listed = _LISTED.search(why)
