@@ -395,3 +395,21 @@ def test_a_named_index_that_needs_more_than_its_columns_is_warned(item: str) -> 
     spec, line = _spec("table", "bold", "Indexes", [item])
     assert spec.indexes == []
     assert [w.message for w in spec.warnings if w.line == line] == ["index not read"]
+
+
+@pytest.mark.parametrize(
+    ("item", "got"),
+    [
+        ("Composite (user_id, created_at)", (("user_id", "created_at"), False)),
+        ("status (unique)", (("status",), True)),
+        ("`status` - unique", (("status",), True)),
+        ("status (for the board)", (("status",), False)),
+        ("tasks(user_id, status) - unique", (("user_id", "status"), True)),
+    ],
+)
+def test_an_index_item_names_its_own_table_only_when_it_names_one(
+    item: str, got: tuple[Any, ...]
+) -> None:
+    spec, line = _spec("table", "bold", "Indexes", [item])
+    assert [(i.table, tuple(i.columns), i.unique) for i in spec.indexes] == [("tasks", *got)]
+    assert not [w for w in spec.warnings if w.line == line], spec.warnings

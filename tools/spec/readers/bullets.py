@@ -402,15 +402,21 @@ class BulletReader(RelationReader):
             return True
         listed = re.match(r"^([A-Za-z_]\w*)\s*\(([\w\s,]*\w[\w\s,]*)\)\s*(?P<rest>.*)$", plain)
         if listed:
+            word, rest = listed.group(1), listed.group("rest")
             cols = [c.strip() for c in listed.group(2).split(",") if c.strip()]
-            unique = bool(re.search(r"(?i)\bunique\b", listed.group("rest")))
+            target = word
+            own = self.builder.tables.get((current[0], self.section.future)) if current else None
+            if current and word.lower() in _LIST_WORDS:  # `Composite (a, b)`, `Unique (a, b)`
+                target, rest = current[0], f"{word} {rest}"
+            elif own and own.entity.column(word) and not any(own.entity.column(c) for c in cols):
+                target, rest, cols = own.entity.name, listed.group(2), [word]  # `email (unique)`
             self.builder.indexes.append(
                 SpecIndex(
                     future=self.section.future,
-                    table=listed.group(1),
+                    table=target,
                     columns=cols,
-                    unique=unique,
-                    purpose=listed.group("rest").strip(" -\u2013\u2014:"),
+                    unique=bool(_UNIQUE_WORD.search(rest)),
+                    purpose=rest.strip(" -\u2013\u2014:"),
                     line=line,
                 )
             )
@@ -427,6 +433,7 @@ class BulletReader(RelationReader):
                         future=self.section.future,
                         table=current[0],
                         columns=[col.group(1)],
+                        unique=bool(_UNIQUE_WORD.search(plain[col.end() :])),
                         purpose=plain,
                         line=line,
                     )
@@ -451,6 +458,8 @@ class BulletReader(RelationReader):
         return False
 
 
+_LIST_WORDS = {"composite", "compound", "unique", "index", "multicolumn"}
+_UNIQUE_WORD = re.compile(r"(?i)\bunique\b")
 _INDEX_LIST = re.compile(
     r"(?i)^(?:composite\s+|compound\s+|multi-column\s+)?(?P<unique>unique\s+)?index\s*[:\uff1a]?\s*"
     r"\(\s*(?P<cols>[A-Za-z_]\w*(?:\s*,\s*[A-Za-z_]\w*)*)\s*\)\s*(?:[-\u2013\u2014].*)?$"
