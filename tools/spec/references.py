@@ -160,8 +160,10 @@ def relationship_fks(builder: SpecBuilder, entities: list[Entity], resolve: Reso
         pairs = [(b, a), (a, b)] if relationship.kind == "one-to-many" else [(a, b), (b, a)]
         for child, parent in pairs:
             column = _fk_column(child, parent, relationship.via)
+            if column is None:
+                continue
             key = [c.name for c in parent.columns if c.primary_key]
-            if column is None or len(key) != 1:
+            if len(key) != 1:
                 continue
             if column.references is None and column._rank >= RANK_OF_WORDS:
                 column.references = Reference(table=parent.name, column=key[0], guessed=True)

@@ -15,7 +15,13 @@ from tools.spec.model import Entity, Reference, Relationship, SpecConstraint, Sp
 from tools.spec.readers import vocabulary as vocab
 from tools.spec.readers.attribute_lists import AttributeList, column_name, is_attribute
 from tools.spec.readers.columns import parse_column_bullet
-from tools.spec.readers.index_names import INDEX_METHOD, named_index, named_on
+from tools.spec.readers.index_names import (
+    COLUMN_LIST,
+    UNIQUE_WORD,
+    index_method,
+    named_index,
+    named_on,
+)
 from tools.spec.readers.index_prose import prose_index
 from tools.spec.readers.relations import FK_ARROW, ON_DELETE, RelationReader, on_delete_action
 from tools.spec.readers.sections import (
@@ -87,8 +93,7 @@ class BulletReader(RelationReader):
         column = pending.column(self.builder.warn)
         entity = self.entity_here("bullets") if column is not None else None
         if column is not None and entity is not None:
-            builder = self.builder
-            builder.add_column(entity, column, "bullets")
+            self.builder.add_column(entity, column, "bullets")
             return
         self.read_bullet(pending.content, pending.line, [])
         for text, line in pending.attributes:  # under a group title: items of their own
@@ -252,11 +257,8 @@ class BulletReader(RelationReader):
     def sentence_index(self, content: str, line: int) -> bool:
         """`Indexed user_id for …`, `Task queries use composite `user_id + status` index`."""
         current = self.current_entity()
-        future = self.section.future
-        table = self.builder.tables.get((current[0], future)) if current else None
-        index = prose_index(
-            content, current[0] if current else "", table.entity if table else None, line, future
-        )
+        table = current[0] if current else ""
+        index = prose_index(content, table, self.known_entity(), line, self.section.future)
         if index is None:
             return False
         self.builder.indexes.append(index)
@@ -346,7 +348,7 @@ class BulletReader(RelationReader):
 
     def index_bullet(self, plain: str, line: int) -> bool:
         """`Index on (a, b)`, `tasks.user_id`, `tasks(user_id, status)`, or a column of a list."""
-        current = self.current_entity()
+        current, own = self.current_entity(), self.known_entity()
         purpose = ""
         on = re.search(
             r"(?i)(?P<unique>unique\s+)?(?:composite\s+|full-text\s+search\s+|gin\s+)?index\s+on\s+(?:the\s+)?"
@@ -364,13 +366,12 @@ class BulletReader(RelationReader):
         if on and current and _PREDICATE_WORDS.search(plain):
             return False  # a partial or full-text index: more than its columns, warned
         if on and current:
-            cols = [c for c in re.split(r"\s*(?:,|\band\b|\+)\s*", on.group("cols")) if c]
+            cols = [c for c in COLUMN_LIST.split(on.group("cols")) if c]
             cols = [c for c in cols if c.lower() not in ("column", "field", "columns", "fields")]
             name = re.match(r"^`?(idx_\w+|ix_\w+|\w+_idx)`?", plain)
-            table = self.builder.tables.get((current[0], self.section.future))
-            if table and name and any(table.entity.column(c) is None for c in cols):
+            if own and name and any(own.column(c) is None for c in cols):
                 stem = re.sub(r"^(idx|ix)_|_idx$", "", name.group(1)).removeprefix(current[0] + "_")
-                if table.entity.column(stem):
+                if own.column(stem):
                     cols = [stem]
             self.builder.indexes.append(
                 SpecIndex(
@@ -378,9 +379,7 @@ class BulletReader(RelationReader):
                     table=current[0],
                     columns=cols,
                     unique=bool(on.group("unique")),
-                    method=method.group(1).lower()
-                    if (method := INDEX_METHOD.search(plain))
-                    else "btree",
+                    method=index_method(plain),
                     name=name.group(1) if name else None,
                     purpose=plain,
                     line=line,
@@ -405,17 +404,16 @@ class BulletReader(RelationReader):
             word, rest = listed.group(1), listed.group("rest")
             cols = [c.strip() for c in listed.group(2).split(",") if c.strip()]
             target = word
-            own = self.builder.tables.get((current[0], self.section.future)) if current else None
             if current and word.lower() in _LIST_WORDS:  # `Composite (a, b)`, `Unique (a, b)`
                 target, rest = current[0], f"{word} {rest}"
-            elif own and own.entity.column(word) and not any(own.entity.column(c) for c in cols):
-                target, rest, cols = own.entity.name, listed.group(2), [word]  # `email (unique)`
+            elif own and own.column(word) and not any(own.column(c) for c in cols):
+                target, rest, cols = own.name, listed.group(2), [word]  # `email (unique)`
             self.builder.indexes.append(
                 SpecIndex(
                     future=self.section.future,
                     table=target,
                     columns=cols,
-                    unique=bool(_UNIQUE_WORD.search(rest)),
+                    unique=bool(UNIQUE_WORD.search(rest)),
                     purpose=rest.strip(" -\u2013\u2014:"),
                     line=line,
                 )
@@ -426,30 +424,27 @@ class BulletReader(RelationReader):
             return self._listed_index(listed, line)
         if current and (self.section.sub == "indexes" or self.section.kind == "indexes"):
             col = re.match(r"^`?([A-Za-z_]\w*)`?\s*(?:[-\u2013\u2014:(]|$)", plain)
-            table = self.builder.tables.get((current[0], self.section.future))
-            if col and (table is None or table.entity.column(col.group(1)) is not None):
+            if col and (own is None or own.column(col.group(1)) is not None):
                 self.builder.indexes.append(
                     SpecIndex(
                         future=self.section.future,
                         table=current[0],
                         columns=[col.group(1)],
-                        unique=bool(_UNIQUE_WORD.search(plain[col.end() :])),
+                        unique=bool(UNIQUE_WORD.search(plain[col.end() :])),
                         purpose=plain,
                         line=line,
                     )
                 )
                 return True
-            named_on_columns = (
-                named_on(plain, table.entity, line, self.section.future) if table else None
-            )
+            named_on_columns = named_on(plain, own, line, self.section.future) if own else None
             if named_on_columns is not None:
                 self.builder.indexes.append(named_on_columns)
                 return True
             names = _TableNames(self.builder.tables)
             future = self.section.future
             named = (
-                named_index(plain, table.entity, names, line, future, self.builder.warn)
-                if col and table
+                named_index(plain, own, names, line, future, self.builder.warn)
+                if col and own
                 else None
             )
             if named:
@@ -459,7 +454,6 @@ class BulletReader(RelationReader):
 
 
 _LIST_WORDS = {"composite", "compound", "unique", "index", "multicolumn"}
-_UNIQUE_WORD = re.compile(r"(?i)\bunique\b")
 _INDEX_LIST = re.compile(
     r"(?i)^(?:composite\s+|compound\s+|multi-column\s+)?(?P<unique>unique\s+)?index\s*[:\uff1a]?\s*"
     r"\(\s*(?P<cols>[A-Za-z_]\w*(?:\s*,\s*[A-Za-z_]\w*)*)\s*\)\s*(?:[-\u2013\u2014].*)?$"

@@ -18,9 +18,17 @@ from tools.spec.model import Entity, SpecIndex
 _I = re.IGNORECASE
 MAX_NAME_CHARS = 63  # Postgres truncates identifiers there: a longer word names no index
 _LISTED = re.compile(r"\(\s*([A-Za-z_]\w*(?:\s*,\s*[A-Za-z_]\w*)*)\s*\)")
-_UNIQUE = re.compile(r"\bunique\b", _I)
+UNIQUE_WORD = re.compile(r"\bunique\b", _I)
 INDEX_METHOD = re.compile(r"\b(gin|gist|brin|hash|spgist|ivfflat|hnsw)\b", _I)
+# `a, b`, `a and b`, `a + b`: the columns a list of an index's words names
+COLUMN_LIST = re.compile(r"\s*(?:,|\band\b|\+)\s*")
 _AFFIX = re.compile(r"^(?:idx|ix|index)_|_(?:idx|index|key)$", _I)
+
+
+def index_method(words: str) -> str:
+    """The access method the words name (`GIN`, `IVFFlat vector search`), else btree."""
+    method = INDEX_METHOD.search(words)
+    return method.group(1).lower() if method else "btree"
 
 
 def named_index(
@@ -44,7 +52,7 @@ def named_index(
     if head is None or len(head.group(1)) > MAX_NAME_CHARS:
         return None
     name, why = head.groups()
-    columns, unique = _listed(why, entity), bool(_UNIQUE.search(why))
+    columns, unique = _listed(why, entity), bool(UNIQUE_WORD.search(why))
     if columns is None:
         columns, unique = _from_name(name, entity, tables, exact=True), False
         if not columns:
@@ -53,13 +61,12 @@ def named_index(
                 warn(line, f"index {name} read as ({', '.join(columns)}) from its name (guessed)")
     if not columns:
         return None
-    method = INDEX_METHOD.search(why)
     return SpecIndex(
         table=entity.name,
         columns=columns,
         name=name,
         unique=unique,
-        method=method.group(1).lower() if method else "btree",
+        method=index_method(why),
         purpose=plain,
         future=future,
         line=line,
@@ -88,7 +95,7 @@ def named_on(plain: str, entity: Entity, line: int, future: bool) -> SpecIndex |
     if not INDEX_METHOD.fullmatch(method) and method not in ("btree", "index"):
         return None
     method = "btree" if method == "index" else method
-    columns = [c for c in re.split(r"\s*(?:,|\band\b|\+)\s*", match.group("cols")) if c]
+    columns = [c for c in COLUMN_LIST.split(match.group("cols")) if c]
     found = [entity.column(c) for c in columns]
     if not columns or any(c is None for c in found) or "ops" in plain or "trgm" in plain:
         return None

@@ -13,6 +13,8 @@ from __future__ import annotations
 import re
 
 from tools.spec.model import Entity, SpecIndex
+from tools.spec.readers.index_names import COLUMN_LIST
+from tools.spec.readers.sections import IDENT
 
 MAX_SENTENCE_CHARS = 300  # a sentence about an index, not a paragraph
 _INDEX_WORD = re.compile(r"(?i)\bindex(?:e[sd]|ing)?\b")
@@ -22,7 +24,6 @@ _MORE_THAN_COLUMNS = re.compile(
 )
 _CODE = re.compile(r"`([^`]+)`")
 _SNAKE = re.compile(r"\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b")
-_IDENT = re.compile(r"^[A-Za-z_]\w*$")
 _COMPOSITE = re.compile(r"(?i)\bcomposite\b|\+")
 
 
@@ -53,8 +54,8 @@ def _named_columns(content: str) -> list[str] | None:
     """The identifiers a sentence names, in order (None when a code span is no identifier)."""
     named: list[str] = []
     for code in _CODE.findall(content):
-        for part in re.split(r"\s*(?:\+|,|\band\b)\s*", code.strip()):
-            if not _IDENT.match(part):
+        for part in COLUMN_LIST.split(code.strip()):
+            if not IDENT.match(part):
                 return None
             named.append(part)
     named += _SNAKE.findall(_CODE.sub(" ", content))

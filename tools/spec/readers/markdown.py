@@ -209,15 +209,14 @@ class MarkdownReader(BulletReader, TableReader):
     def _values_of(self, title: str) -> str | None:
         """The column of the current table a `Status values` / `Event types` title lists."""
         words = _VALUES.match(title)
-        current = self.current_entity()
-        table = self.builder.tables.get((current[0], self.section.future)) if current else None
-        if words is None or table is None:
+        entity = self.known_entity()
+        if words is None or entity is None:
             return None
         base = snake(words.group("column").strip().replace(" ", "_"))
         kind = words.group("kind").lower()
         kind = kind[:-2] if kind.endswith("ses") else kind[:-1]  # statuses -> status
         for name in (base, base.removesuffix("s"), f"{base}_{kind}"):
-            if table.entity.column(name) is not None:
+            if entity.column(name) is not None:
                 return name
         return None
 

@@ -208,7 +208,12 @@ def entity_name(title: str) -> tuple[str | None, bool, str | None]:
     same = [p.strip() for p in parens if p.strip().islower() and IDENT.match(p.strip())]
     if same and match_key(same[0]) == match_key(rest):
         return same[0], True, library  # "User (users)": the model, then its table's own name
-    if not IDENT.match(rest) and had_table_word and _name_words(rest) and not _plural(plain):
+    if (
+        not IDENT.match(rest)
+        and had_table_word
+        and _name_words(rest)
+        and not TABLES_PLURAL.search(plain)
+    ):
         return snake(rest), False, library  # "Audit Log Entries Table"
     if not IDENT.match(rest):
         inner = [p.strip() for p in parens if IDENT.match(p.strip()) and p.strip().islower()]
@@ -261,11 +266,6 @@ def prose_name(title: str) -> str | None:
     if _name_words(plain) and not TABLE_WORDS.search(plain):
         return snake(plain)  # "User Profiles": words for a table, until columns say so
     return None
-
-
-def _plural(text: str) -> bool:
-    """The heading speaks of tables, in the plural: a group of them, not one."""
-    return bool(TABLES_PLURAL.search(text))
 
 
 def _name_words(text: str) -> bool:
@@ -430,6 +430,12 @@ class SectionReader:
         entity = self.builder.tables.get((current[0], self.section.future))
         return bool(entity and entity.entity.column(name))
 
+    def known_entity(self) -> Entity | None:
+        """The entity the current section describes, when it is read already (never created)."""
+        current = self.current_entity()
+        table = self.builder.tables.get((current[0], self.section.future)) if current else None
+        return table.entity if table else None
+
     def entity_here(self, source: str) -> Entity | None:
         """The entity the current section describes (created on first use), if any."""
         current = self.current_entity()
@@ -458,10 +464,9 @@ class SectionReader:
 
     def note(self, text: str, line: int, last: int | None = None) -> None:
         """A remark about the current table (kept on it when it exists): read, not a column."""
-        current = self.current_entity()
-        table = self.builder.tables.get((current[0], self.section.future)) if current else None
-        if table is not None and text:
-            table.entity.notes.append(text)
+        entity = self.known_entity()
+        if entity is not None and text:
+            entity.notes.append(text)
         self.builder.ledger.mark(line, last)
 
     def rename(self, name: str, line: int) -> None:
@@ -486,9 +491,8 @@ class SectionReader:
             return False
         section = self.section
         if section.obj is None:
-            current = self.current_entity()
-            table = self.builder.tables.get((current[0], section.future)) if current else None
-            if current is None or (table is not None and table.entity.columns):
+            current, known = self.current_entity(), self.known_entity()
+            if current is None or (known is not None and known.columns):
                 return False
             section.obj = ("function", current[0])
             section.entity, section.sub_entity = None, None

@@ -15,7 +15,7 @@ from typing import Any
 from tools.spec.model import SpecIndex
 from tools.spec.readers import vocabulary as vocab
 from tools.spec.readers.columns import parse_column_row
-from tools.spec.readers.index_names import INDEX_METHOD
+from tools.spec.readers.index_names import UNIQUE_WORD, index_method
 from tools.spec.readers.sections import ASIDES, OBJECTS, SectionReader
 from tools.spec.readers.text import split_top, strip_inline
 from tools.spec.typenames import normalize_type
@@ -108,7 +108,6 @@ HEADER_KEYS: list[tuple[str, re.Pattern[str]]] = [
 _INDEX_COLUMNS = re.compile(vocab.INDEX_COLUMNS)
 _INDEX_NAME = re.compile(vocab.INDEX_NAME)
 _INDEX_TABLE = re.compile(vocab.INDEX_TABLE)
-_UNIQUE = re.compile(r"(?i)\bunique\b")
 
 
 def map_headers(headers: list[str], rows: list[tuple[int, list[str]]]) -> dict[str, int] | None:
@@ -234,11 +233,10 @@ class TableReader(SectionReader):
     def enum_table(self, rows: list[tuple[int, list[str]]]) -> bool:
         """Under an Enums heading, `| task_status | todo, done |` rows; under a type's own
         heading, one label per row. False when no row is one."""
-        read = False
+        read, named = False, self.enum_heading() is not None
         for row_line, cells in rows:
             if not cells:
                 continue
-            named = self.enum_heading() is not None
             text = cells[0] if named or len(cells) < 2 else f"{cells[0]}: {cells[1]}"
             read = self.enum_item(text, row_line) or read
         return read
@@ -268,15 +266,14 @@ class TableReader(SectionReader):
                 else ""
             )
             others = " ".join(c for i, c in enumerate(cells) if i not in (cols_at, name_at))
-            method = INDEX_METHOD.search(others)
             self.builder.indexes.append(
                 SpecIndex(
                     future=self.section.future,
                     table=table or (current[0] if current else ""),
                     columns=columns,
                     name=name,
-                    unique=bool(_UNIQUE.search(others)),
-                    method=method.group(1).lower() if method else "btree",
+                    unique=bool(UNIQUE_WORD.search(others)),
+                    method=index_method(others),
                     purpose=strip_inline(cells[-1]) if cells else "",
                     line=row_line,
                 )
