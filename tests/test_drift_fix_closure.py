@@ -224,3 +224,22 @@ def test_composite_foreign_key_with_another_on_delete_is_rebuilt_composite(
     before = assert_converges(pg_url, schema, spec_text, tmp_path)
     assert [(f.code, f.severity) for f in before.findings] == [("DRIFT009", "warning")]
     assert "(org_id, owner_id)" in before.fix_script  # the tenant stays in the key
+
+
+def test_fix_script_converges_on_a_foreign_key_the_spec_only_implies(
+    admin, pg_url, schema, tmp_path
+):
+    spec = (
+        "# S\n\n## accounts\n- id: bigint (pk)\n\n## notes\n- id: bigint (pk)\n"
+        "- account_id: bigint\n\n## Relationships\n- One account has many notes\n"
+    )
+    run_ddl(
+        admin,
+        schema,
+        "CREATE TABLE accounts (id bigint PRIMARY KEY);"
+        "CREATE TABLE notes (id bigint PRIMARY KEY, account_id bigint);"
+        "INSERT INTO accounts VALUES (1); INSERT INTO notes VALUES (1, 1), (2, NULL);",
+    )
+    before = assert_converges(pg_url, schema, spec, tmp_path)
+    assert [(f.code, f.severity) for f in before.findings] == [("DRIFT008", "warning")]
+    assert admin.execute(f"SELECT count(*) FROM {schema}.notes").fetchone()[0] == 2
